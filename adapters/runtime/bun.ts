@@ -1,0 +1,83 @@
+import type {
+  HttpServer,
+  Runtime,
+  ServeOptions,
+  WebSocketHandlers,
+  WebSocketPeer,
+} from "./types.ts";
+
+// The slice of Bun's API used here, declared so that Deno can type-check this file.
+interface BunSocket {
+  data: { handlers: WebSocketHandlers; peer?: WebSocketPeer };
+  readyState: number;
+  send(data: string): number;
+  close(code?: number, reason?: string): void;
+}
+interface BunServer {
+  hostname: string;
+  port: number;
+  upgrade(req: Request, options: { data: BunSocket["data"] }): boolean;
+  requestIP(req: Request): { address: string } | null;
+  stop(closeActive?: boolean): Promise<void>;
+}
+declare const Bun: {
+  serve(options: {
+    hostname: string;
+    port: number;
+    tls?: { cert: string; key: string };
+    idleTimeout?: number;
+    fetch(req: Request, server: BunServer): Response | Promise<Response> | undefined;
+    websocket: {
+      idleTimeout?: number;
+      sendPings?: boolean;
+      open(ws: BunSocket): void;
+      message(ws: BunSocket, msg: string | Uint8Array): void;
+      close(ws: BunSocket, code: number, reason: string): void;
+    };
+  }): BunServer;
+};
+
+function peerOf(ws: BunSocket): WebSocketPeer {
+  ws.data.peer ??= {
+    send: (data) => {
+      if (ws.readyState === 1) ws.send(data);
+    },
+    close: (code, reason) => ws.close(code, reason),
+  };
+  return ws.data.peer;
+}
+
+function serve(options: ServeOptions): Promise<HttpServer> {
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    ...(options.tls ? { tls: options.tls } : {}),
+    idleTimeout: 0,
+    fetch: (req, srv) =>
+      options.fetch(req, {
+        remoteAddress: srv.requestIP(req)?.address ?? "",
+        upgradeWebSocket(upgradeReq, handlers) {
+          if (!srv.upgrade(upgradeReq, { data: { handlers } })) {
+            return new Response("WebSocket upgrade failed", { status: 400 });
+          }
+          // Bun ignores the response once the upgrade has happened.
+          return new Response(null, { status: 101 });
+        },
+      }),
+    websocket: {
+      // Idle and lifetime limits are the endpoint's own business (KVS rules), not Bun's.
+      idleTimeout: 0,
+      sendPings: true,
+      open: (ws) => ws.data.handlers.onOpen?.(peerOf(ws)),
+      message: (ws, msg) => ws.data.handlers.onMessage?.(peerOf(ws), msg),
+      close: (ws, code, reason) => ws.data.handlers.onClose?.(peerOf(ws), code, reason),
+    },
+  });
+  return Promise.resolve({
+    hostname: server.hostname,
+    port: server.port,
+    stop: () => server.stop(true),
+  });
+}
+
+export const bunRuntime: Runtime = { name: "bun", serve };

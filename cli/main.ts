@@ -1,0 +1,78 @@
+#!/usr/bin/env bun
+/** kvsrtc entry point: argv -> one command -> exit code. */
+import { parseArgs } from "node:util";
+import { type Command, UsageError, UserError } from "./command.ts";
+import { commandHelp, mainHelp } from "./help.ts";
+import { version } from "./version.ts";
+import { commands } from "./commands/mod.ts";
+
+function parseCommand(command: Command, argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    // node:util's messages are long and mention internals; keep the part a user needs.
+    const message = (err as Error).message.split(". To specify")[0];
+    throw new UsageError(message);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    console.log(mainHelp(commands));
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "-v" || first === "--version") {
+    console.log(`kvsrtc ${version}`);
+    return 0;
+  }
+  if (first === "--self-test") {
+    const { runSelfTest } = await import("../adapters/webrtc/self-test.ts");
+    const result = await runSelfTest();
+    console.log(
+      `self-test passed: ${result.messages} data-channel messages echoed over loopback in ` +
+        `${result.roundTripMs.toFixed(0)} ms (libdatachannel ${result.libraryVersion})`,
+    );
+    return 0;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (!command) {
+    console.error(`kvsrtc: unknown command "${first}"`);
+    console.error(mainHelp(commands));
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseCommand(command, rest);
+    if (values.help) {
+      console.log(commandHelp(command));
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`kvsrtc ${command.name}: ${err.message}`);
+      console.error(`Usage: ${command.usage}  (kvsrtc ${command.name} --help for more)`);
+      return 2;
+    }
+    if (err instanceof UserError) {
+      console.error(`kvsrtc ${command.name}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`kvsrtc: ${(err as Error)?.stack ?? err}`);
+      process.exit(1);
+    },
+  );
+}
