@@ -1,0 +1,80 @@
+/**
+ * One timer per connection: each phase of setting up a KVS WebRTC connection gets a start and
+ * an end mark, set where the work happens. `kvsrtc metrics`, `--metrics` and the benchmarks all
+ * read these marks. Only the first start and the first end of a phase count (as in the
+ * reference implementations), so a retry or a refresh does not move them.
+ */
+
+/** The phases, in the order the protocol imposes. */
+export const phases = [
+  "getCredentials",
+  "describeChannel",
+  "getSignalingEndpoints",
+  "getIceServerConfig",
+  "connectWebSocket",
+  "joinStorageSession",
+  "gatherHostCandidates",
+  "gatherSrflxCandidates",
+  "gatherRelayCandidates",
+  "findPeerToPeerConnection",
+  "dtlsHandshake",
+  "firstFrame",
+] as const;
+
+export type Phase = typeof phases[number];
+
+export interface PhaseTiming {
+  phase: Phase;
+  /** Milliseconds since the timer was created. */
+  start?: number;
+  end?: number;
+  /** Why a phase has no value, e.g. "no TURN server". */
+  note?: string;
+}
+
+export type Clock = () => number;
+
+export class ConnectionTimer {
+  readonly #clock: Clock;
+  readonly #origin: number;
+  readonly #timings = new Map<Phase, PhaseTiming>();
+
+  constructor(clock: Clock = () => performance.now()) {
+    this.#clock = clock;
+    this.#origin = clock();
+  }
+
+  start(phase: Phase): void {
+    const t = this.#get(phase);
+    t.start ??= this.#clock() - this.#origin;
+  }
+
+  /** Ends a phase; a phase ended without a start is taken to have started at the same time. */
+  end(phase: Phase): void {
+    const t = this.#get(phase);
+    if (t.end !== undefined) return;
+    t.end = this.#clock() - this.#origin;
+    t.start ??= t.end;
+  }
+
+  /** Records why a phase has no value (it is then reported as n/a with this reason). */
+  skip(phase: Phase, note: string): void {
+    this.#get(phase).note ??= note;
+  }
+
+  duration(phase: Phase): number | undefined {
+    const t = this.#timings.get(phase);
+    return t?.start !== undefined && t.end !== undefined ? t.end - t.start : undefined;
+  }
+
+  /** Every phase in protocol order; phases never marked are included with neither mark. */
+  timings(): PhaseTiming[] {
+    return phases.map((phase) => ({ ...(this.#timings.get(phase) ?? { phase }) }));
+  }
+
+  #get(phase: Phase): PhaseTiming {
+    let t = this.#timings.get(phase);
+    if (!t) this.#timings.set(phase, t = { phase });
+    return t;
+  }
+}
