@@ -1,0 +1,167 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseSps, profileLevelId } from "../../core/h264/sps.ts";
+
+// Real SPS NAL units written by x264 (ffmpeg), with emulation-prevention bytes.
+const cases = [
+  {
+    name: "Constrained Baseline 3.1, 640x480 (the built-in sample)",
+    sps: [
+      0x67,
+      0x42,
+      0xc0,
+      0x1f,
+      0xd9,
+      0x00,
+      0xa0,
+      0x3d,
+      0xb0,
+      0x11,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x01,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x3c,
+      0x0f,
+      0x18,
+      0x32,
+      0x48,
+    ],
+    want: { profileIdc: 66, constraintFlags: 0xc0, levelIdc: 31, width: 640, height: 480 },
+    profileLevelId: "42c01f",
+  },
+  {
+    name: "High 4.0, 1920x1080 (1088 coded rows cropped by 8)",
+    sps: [
+      0x67,
+      0x64,
+      0x00,
+      0x28,
+      0xac,
+      0xd9,
+      0x40,
+      0x78,
+      0x02,
+      0x27,
+      0xe5,
+      0xff,
+      0xc0,
+      0x00,
+      0xc0,
+      0x01,
+      0x04,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x04,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0xf0,
+      0x3c,
+      0x60,
+      0xc6,
+      0x58,
+    ],
+    want: { profileIdc: 100, constraintFlags: 0, levelIdc: 40, width: 1920, height: 1080 },
+    profileLevelId: "640028",
+  },
+  {
+    name: "High 4:4:4 Predictive 3.1, 1280x720 (chroma_format_idc 3)",
+    sps: [
+      0x67,
+      0xf4,
+      0x00,
+      0x1f,
+      0x91,
+      0x9b,
+      0x28,
+      0x0a,
+      0x00,
+      0xb7,
+      0x7f,
+      0xe0,
+      0x00,
+      0x60,
+      0x00,
+      0x82,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x02,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x78,
+      0x1e,
+      0x30,
+      0x63,
+      0x2c,
+    ],
+    want: { profileIdc: 244, constraintFlags: 0, levelIdc: 31, width: 1280, height: 720 },
+    profileLevelId: "f4001f",
+  },
+  {
+    name: "High 3.1 interlaced, 720x576 (field map units)",
+    sps: [
+      0x67,
+      0x64,
+      0x00,
+      0x1f,
+      0xac,
+      0xd9,
+      0x40,
+      0xb4,
+      0x24,
+      0xdf,
+      0xf8,
+      0x00,
+      0x80,
+      0x00,
+      0x78,
+      0x80,
+      0x00,
+      0x00,
+      0x03,
+      0x00,
+      0x80,
+      0x00,
+      0x00,
+      0x1e,
+      0x0f,
+      0x8b,
+      0x16,
+      0xcb,
+    ],
+    want: { profileIdc: 100, constraintFlags: 0, levelIdc: 31, width: 720, height: 576 },
+    profileLevelId: "64001f",
+  },
+];
+
+describe("H.264 SPS", () => {
+  for (const c of cases) {
+    test(`reads profile, level and cropped size: ${c.name}`, () => {
+      const sps = parseSps(new Uint8Array(c.sps));
+      const { profileIdc, constraintFlags, levelIdc, width, height } = sps;
+      assert.deepEqual({ profileIdc, constraintFlags, levelIdc, width, height }, c.want);
+      assert.equal(profileLevelId(sps), c.profileLevelId);
+    });
+  }
+
+  test("rejects a NAL unit that is not an SPS, and a truncated SPS, naming the problem", () => {
+    assert.throws(() => parseSps(new Uint8Array([0x68, 0xce, 0x3c, 0x80])), /not an H.264 SPS/);
+    assert.throws(
+      () => parseSps(new Uint8Array(cases[0].sps.slice(0, 6))),
+      /malformed H.264 SPS: .*ended early/,
+    );
+  });
+});
