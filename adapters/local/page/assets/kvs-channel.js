@@ -1,0 +1,126 @@
+// What a KVS WebRTC client does before any peer connection, in the browser: describe the channel,
+// get its endpoints and ICE servers, and open the signaling WebSocket with the official KVS
+// WebRTC JS SDK (global KVSWebRTC, served by this endpoint). The page holds no secret: the local
+// endpoint signs for it (POST /page/sign, loopback only) and the page sends the requests itself.
+
+/** Asks the endpoint to sign one request; returns its answer ({headers} or {url}). */
+async function sign(request) {
+  const response = await fetch("/page/sign", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`signing refused: ${answer.message ?? response.status}`);
+  return answer;
+}
+
+/** One signed KVS JSON API call (control plane or signaling HTTPS), as the AWS SDKs make it. */
+export async function kvsCall(baseUrl, path, input) {
+  const url = new URL(baseUrl.replace(/\/$/, "") + path);
+  const body = JSON.stringify(input);
+  const { headers } = await sign({ kind: "post", url: url.href, body });
+  const response = await fetch(url, { method: "POST", headers, body });
+  const output = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const name = response.headers.get("x-amzn-errortype")?.split(":")[0] ?? response.status;
+    throw new Error(`${path.slice(1)}: ${name}: ${output.Message ?? output.message ?? ""}`);
+  }
+  return output;
+}
+
+/** The channel names the endpoint holds (ListSignalingChannels, every page). */
+export async function listChannels() {
+  const names = [];
+  let NextToken;
+  do {
+    const page = await kvsCall(location.origin, "/listSignalingChannels", {
+      MaxResults: 100,
+      ...(NextToken ? { NextToken } : {}),
+    });
+    for (const info of page.ChannelInfoList ?? []) names.push(info.ChannelName);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return names;
+}
+
+/**
+ * Describe channel -> get signaling endpoints -> get ICE server config -> a SignalingClient
+ * (not yet opened). role: "MASTER" | "VIEWER"; a viewer needs a clientId.
+ */
+export async function prepareSignaling({ channelName, role, clientId }) {
+  const controlPlane = location.origin;
+  const { ChannelInfo } = await kvsCall(controlPlane, "/describeSignalingChannel", {
+    ChannelName: channelName,
+  });
+  const channelArn = ChannelInfo.ChannelARN;
+  const region = channelArn.split(":")[3];
+  const { ResourceEndpointList } = await kvsCall(controlPlane, "/getSignalingChannelEndpoint", {
+    ChannelARN: channelArn,
+    SingleMasterChannelEndpointConfiguration: { Protocols: ["WSS", "HTTPS"], Role: role },
+  });
+  const endpoints = Object.fromEntries(
+    ResourceEndpointList.map((e) => [e.Protocol, e.ResourceEndpoint]),
+  );
+  const { IceServerList } = await kvsCall(endpoints.HTTPS, "/v1/get-ice-server-config", {
+    ChannelARN: channelArn,
+    ...(clientId ? { ClientId: clientId } : {}),
+  });
+  const iceServers = (IceServerList ?? []).map((s) => ({
+    urls: s.Uris,
+    username: s.Username,
+    credential: s.Password,
+  }));
+  const signalingClient = new KVSWebRTC.SignalingClient({
+    channelARN: channelArn,
+    channelEndpoint: endpoints.WSS,
+    role: KVSWebRTC.Role[role],
+    clientId,
+    region,
+    // The SDK's own signer only accepts wss://; the local endpoint may be plain ws://.
+    requestSigner: {
+      getSignedURL: async (endpoint, queryParams, date) =>
+        (await sign({
+          kind: "signaling-url",
+          endpoint,
+          channelArn: queryParams["X-Amz-ChannelARN"],
+          clientId: queryParams["X-Amz-ClientId"],
+          date: date.toISOString(),
+        })).url,
+    },
+  });
+  return { channelArn, region, endpoints, iceServers, signalingClient };
+}
+
+/** Sums of the numbers in a getStats() report that the pages show. */
+export async function readStats(pc) {
+  const report = await pc.getStats();
+  const out = { video: {}, audio: {}, rttMs: undefined, bytes: 0 };
+  let pairId;
+  report.forEach((s) => {
+    if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" || s.type === "outbound-rtp") {
+      const kind = s.kind === "video" ? out.video : out.audio;
+      Object.assign(kind, {
+        direction: s.type === "inbound-rtp" ? "in" : "out",
+        packets: s.packetsReceived ?? s.packetsSent ?? 0,
+        packetsLost: s.packetsLost ?? 0,
+        bytes: s.bytesReceived ?? s.bytesSent ?? 0,
+        frames: s.framesDecoded ?? s.framesEncoded,
+        framesPerSecond: s.framesPerSecond,
+        width: s.frameWidth,
+        height: s.frameHeight,
+        nacks: s.nackCount,
+        plis: s.pliCount,
+        codec: report.get(s.codecId)?.mimeType,
+      });
+      out.bytes += kind.bytes;
+    }
+    if (s.type === "candidate-pair" && s.id === pairId && s.currentRoundTripTime !== undefined) {
+      out.rttMs = s.currentRoundTripTime * 1000;
+    }
+  });
+  return out;
+}

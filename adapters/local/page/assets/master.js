@@ -1,0 +1,103 @@
+// The browser master page: `?channel=NAME` connects to that channel as MASTER (KVS signaling
+// through the official JS SDK), answers every viewer's offer with this browser's camera and
+// microphone, and echoes each data-channel message back to its sender. It lets a real browser
+// stack be the far end of `kvsrtc viewer`. The state is mirrored on window.kvsrtcMaster.
+import { prepareSignaling, readStats } from "./kvs-channel.js";
+
+const $ = (id) => document.getElementById(id);
+/** @type {Map<string, RTCPeerConnection>} viewer client id -> peer */
+const peers = new Map();
+const state = { status: "idle", error: undefined, viewers: {}, received: [] };
+globalThis.kvsrtcMaster = state;
+
+function setStatus(status, error) {
+  state.status = status;
+  state.error = error?.message ?? error;
+  $("status").textContent = state.error ? `${status}: ${state.error}` : status;
+  $("status").classList.toggle("error", Boolean(error));
+}
+
+function showViewers() {
+  $("viewers").replaceChildren(
+    ...Object.entries(state.viewers).map(([id, v]) => {
+      const item = document.createElement("li");
+      item.textContent = `${id}: ${v.connectionState}, ${v.framesSent ?? 0} frames sent` +
+        (v.codec ? ` (${v.codec})` : "");
+      return item;
+    }),
+  );
+}
+
+function echo(channel, viewerId) {
+  channel.onmessage = ({ data }) => {
+    const text = typeof data === "string" ? data : `${data.byteLength ?? data.size} bytes`;
+    state.received.push({ from: viewerId, text });
+    const item = document.createElement("li");
+    item.textContent = `${viewerId}: ${text}`;
+    $("messages").append(item);
+    channel.send(data);
+  };
+}
+
+async function answer(signalingClient, iceServers, stream, offer, viewerId) {
+  peers.get(viewerId)?.close();
+  const pc = new RTCPeerConnection({ iceServers });
+  peers.set(viewerId, pc);
+  state.viewers[viewerId] = { connectionState: pc.connectionState };
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  pc.ondatachannel = ({ channel }) => echo(channel, viewerId);
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate) signalingClient.sendIceCandidate(candidate, viewerId);
+  };
+  pc.onconnectionstatechange = () => {
+    state.viewers[viewerId].connectionState = pc.connectionState;
+    showViewers();
+  };
+  await pc.setRemoteDescription(offer);
+  await pc.setLocalDescription(await pc.createAnswer());
+  signalingClient.sendSdpAnswer(pc.localDescription, viewerId);
+}
+
+async function start(channelName) {
+  $("channel-name").textContent = channelName;
+  try {
+    setStatus("opening camera");
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: 640, height: 480 },
+      audio: true,
+    });
+    $("local").srcObject = stream;
+    setStatus("describing channel");
+    const { iceServers, signalingClient } = await prepareSignaling({
+      channelName,
+      role: "MASTER",
+    });
+    signalingClient.on("open", () => setStatus("waiting for viewers"));
+    signalingClient.on("sdpOffer", (offer, viewerId) => {
+      answer(signalingClient, iceServers, stream, offer, viewerId).catch((error) =>
+        setStatus(`cannot answer ${viewerId}`, error)
+      );
+    });
+    signalingClient.on("iceCandidate", (candidate, viewerId) => {
+      peers.get(viewerId)?.addIceCandidate(candidate).catch((error) =>
+        setStatus(`bad candidate from ${viewerId}`, error)
+      );
+    });
+    signalingClient.on("close", () => setStatus("signaling closed"));
+    signalingClient.on("error", (error) => setStatus("signaling error", error));
+    signalingClient.open();
+    setInterval(async () => {
+      for (const [id, pc] of peers) {
+        const s = await readStats(pc);
+        Object.assign(state.viewers[id], { framesSent: s.video.frames, codec: s.video.codec });
+      }
+      showViewers();
+    }, 1000);
+  } catch (error) {
+    setStatus("failed", error);
+  }
+}
+
+const channelName = new URLSearchParams(location.search).get("channel");
+if (channelName) start(channelName);
+else setStatus("add ?channel=NAME to the address to start");
