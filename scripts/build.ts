@@ -4,12 +4,15 @@
  * node-datachannel picks its native addon with a dynamic `require` of a platform package name,
  * which the bundler cannot follow; a plugin swaps that loader for a static require of the
  * target's `node_datachannel.node`, so the addon is embedded. The built-in sample media is
- * embedded the same way: the plugin replaces the module that lists it with file imports.
+ * embedded the same way: the plugin replaces the module that lists it with file imports; so are
+ * the browser pages' files and the KVS WebRTC JS SDK bundle (fetched into .cache/ if needed).
  * Run with: bun scripts/build.ts [x64|arm64 ...]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { assetsDir, kvsWebrtcSdk } from "../adapters/local/page/page-files.ts";
+import { ensureKvsWebrtcSdk } from "./kvs-webrtc-sdk.ts";
 import ndcPkg from "../node_modules/node-datachannel/package.json" with { type: "json" };
 
 declare const Bun: {
@@ -40,17 +43,36 @@ function addonPath(arch: Arch): string {
   return cached;
 }
 
+/** A module source whose `functionName()` maps each file name to its path inside the binary. */
+function embeddingModule(functionName: string, files: [string, string][], extra = ""): string {
+  const imports = files.map(([, path], i) =>
+    `import f${i} from ${JSON.stringify(path)} with { type: "file" };`
+  );
+  const entries = files.map(([name], i) => `[${JSON.stringify(name)}, f${i}]`);
+  return `${imports.join("\n")}
+export const embedded = true;
+export function ${functionName}() { return new Map([${entries.join(",")}]); }
+${extra}`;
+}
+
 function sampleModule(): string {
   const dir = join(root, "samples");
   const files = existsSync(dir) ? readdirSync(dir).sort() : [];
-  const imports = files.map((f, i) =>
-    `import f${i} from ${JSON.stringify(join(dir, f))} with { type: "file" };`
+  return embeddingModule("builtinSampleFiles", files.map((f) => [f, join(dir, f)]));
+}
+
+/** The browser pages' files and the KVS WebRTC JS SDK bundle they load. */
+function pageModule(): string {
+  const sdkDist = ensureKvsWebrtcSdk();
+  const files: [string, string][] = [
+    ...readdirSync(assetsDir).sort().map((f): [string, string] => [f, join(assetsDir, f)]),
+    ...kvsWebrtcSdk.files.map((f): [string, string] => [f, join(sdkDist, f)]),
+  ];
+  return embeddingModule(
+    "pageFiles",
+    files,
+    `export const kvsWebrtcSdk = ${JSON.stringify(kvsWebrtcSdk)};`,
   );
-  const entries = files.map((f, i) => `[${JSON.stringify(f)}, f${i}]`);
-  return `${imports.join("\n")}
-export const embedded = true;
-export function builtinSampleFiles() { return new Map([${entries.join(",")}]); }
-`;
 }
 
 async function build(arch: Arch): Promise<string> {
@@ -75,6 +97,10 @@ async function build(arch: Arch): Promise<string> {
         );
         b.onLoad({ filter: /adapters[\\/]media[\\/]builtin-sample-files\.ts$/ }, () => ({
           contents: sampleModule(),
+          loader: "ts",
+        }));
+        b.onLoad({ filter: /adapters[\\/]local[\\/]page[\\/]page-files\.ts$/ }, () => ({
+          contents: pageModule(),
           loader: "ts",
         }));
       },
