@@ -1,0 +1,318 @@
+/**
+ * The signaling relay: per channel one master and up to N viewers (spec §5.4). A new master, or a
+ * viewer reusing a client id, takes precedence and the old connection is closed. Messages from a
+ * viewer go to the master with the viewer's id as senderClientId; the master's go to the viewer it
+ * names. A message for a client that is not connected waits for it up to the channel's message
+ * TTL, as the service stores it. Bad frames are answered (STATUS_RESPONSE, when they carry a
+ * correlationId) or dropped; they never affect anyone else.
+ */
+import { clientLimitExceeded, invalidArgument } from "./errors.ts";
+import {
+  type ClientMessage,
+  goAwayEvent,
+  isRefusal,
+  parseClientMessage,
+  relayedEvent,
+  statusResponseEvent,
+} from "./signaling-message.ts";
+
+export interface SignalingSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface RelayLimits {
+  /** Concurrent viewers per channel (AWS: 10). */
+  maxViewers: number;
+  /** Longest accepted base64 messagePayload (AWS: 10 KB). */
+  maxPayloadChars: number;
+  /** Frames longer than this are dropped unread. */
+  maxFrameChars: number;
+  /** GO_AWAY after this long connected (AWS: 1 h). */
+  maxConnectionMs: number;
+  /** GO_AWAY after this long without a message from the client (AWS: 10 min). */
+  idleTimeoutMs: number;
+  /** Time between GO_AWAY and closing the socket (AWS: up to 1 min). */
+  goAwayGraceMs: number;
+  /** Messages waiting for one offline client. */
+  maxPendingPerClient: number;
+}
+
+export const awsRelayLimits: RelayLimits = {
+  maxViewers: 10,
+  maxPayloadChars: 10_240,
+  maxFrameChars: 65_536,
+  maxConnectionMs: 3_600_000,
+  idleTimeoutMs: 600_000,
+  goAwayGraceMs: 60_000,
+  maxPendingPerClient: 100,
+};
+
+export type Role = "MASTER" | "VIEWER";
+
+export interface RelayChannel {
+  arn: string;
+  messageTtlSeconds: number;
+}
+
+interface Pending {
+  text: string;
+  expiresAt: number;
+  offerFrom?: string;
+}
+
+/** The master's key in a channel's tables; viewer ids may not start with AWS_, so it cannot clash. */
+const masterKey = "AWS_MASTER";
+
+class ChannelSession {
+  readonly connections = new Map<string, SignalingConnection>();
+  readonly pending = new Map<string, Pending[]>();
+  constructor(public channel: RelayChannel) {}
+
+  get viewerCount(): number {
+    return this.connections.size - (this.connections.has(masterKey) ? 1 : 0);
+  }
+}
+
+/** One client's WebSocket, from admission to close. */
+export class SignalingConnection {
+  #socket?: SignalingSocket;
+  #backlog: string[] = [];
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #idleTimer?: ReturnType<typeof setTimeout>;
+  #goingAway = false;
+  #closed = false;
+  /** Frames received that were not relayed (malformed, oversized, binary, refused). */
+  refusedFrames = 0;
+
+  constructor(
+    private readonly relay: SignalingRelay,
+    private readonly session: ChannelSession,
+    readonly role: Role,
+    readonly clientId: string | undefined,
+  ) {
+    // An upgrade that never opens must not hold a viewer slot.
+    this.#timers.push(setTimeout(() => this.#socket ?? this.closed(), 10_000));
+  }
+
+  get key(): string {
+    return this.role === "MASTER" ? masterKey : this.clientId!;
+  }
+
+  open(socket: SignalingSocket): void {
+    if (this.#closed) {
+      socket.close(1000, "Replaced by a newer connection");
+      return;
+    }
+    this.#socket = socket;
+    const limits = this.relay.limits;
+    this.#timers.push(setTimeout(() => this.goAway(), limits.maxConnectionMs));
+    this.#touch();
+    for (const text of this.#backlog) socket.send(text);
+    this.#backlog = [];
+    for (const text of this.relay.takePending(this.session, this.key)) socket.send(text);
+  }
+
+  send(text: string): void {
+    if (this.#socket) this.#socket.send(text);
+    else this.#backlog.push(text);
+  }
+
+  receive(data: string | Uint8Array): void {
+    if (this.#closed) return;
+    this.#touch();
+    if (typeof data !== "string" || data.length > this.relay.limits.maxFrameChars) {
+      this.refusedFrames++;
+      return;
+    }
+    const message = parseClientMessage(data, this.relay.limits.maxPayloadChars);
+    if (isRefusal(message)) {
+      this.refusedFrames++;
+      if (message.correlationId) {
+        this.send(
+          statusResponseEvent(
+            message.correlationId,
+            "InvalidArgumentException",
+            400,
+            message.refused,
+          ),
+        );
+      }
+      return;
+    }
+    this.relay.route(this.session, this, message);
+  }
+
+  /** Tell the client to reconnect, then close after the grace period. */
+  goAway(graceMs = this.relay.limits.goAwayGraceMs): void {
+    if (this.#closed || this.#goingAway) return;
+    this.#goingAway = true;
+    this.send(goAwayEvent);
+    this.#timers.push(setTimeout(() => this.close(1001, "Going away"), graceMs));
+  }
+
+  close(code = 1000, reason = ""): void {
+    this.#socket?.close(code, reason);
+    this.closed();
+  }
+
+  /** The socket is gone (or was replaced): forget this connection. */
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    clearTimeout(this.#idleTimer);
+    this.relay.forget(this.session, this);
+  }
+
+  #touch(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.goAway(), this.relay.limits.idleTimeoutMs);
+  }
+}
+
+export class SignalingRelay {
+  readonly #sessions = new Map<string, ChannelSession>();
+
+  constructor(readonly limits: RelayLimits = awsRelayLimits, private now = () => Date.now()) {}
+
+  /**
+   * Admit a WebSocket before it is upgraded; throws a KvsError (sent as the upgrade's HTTP
+   * status) when the channel already has its maximum of viewers.
+   */
+  admit(channel: RelayChannel, role: Role, clientId?: string): SignalingConnection {
+    if (role === "VIEWER" && !clientId) {
+      throw invalidArgument("A viewer must give X-Amz-ClientId.");
+    }
+    const key = role === "MASTER" ? masterKey : clientId!;
+    const previous = this.#sessions.get(channel.arn)?.connections.get(key);
+    const viewers = this.#sessions.get(channel.arn)?.viewerCount ?? 0;
+    if (!previous && role === "VIEWER" && viewers >= this.limits.maxViewers) {
+      throw clientLimitExceeded(
+        `The maximum number of viewers (${this.limits.maxViewers}) are already connected to the channel.`,
+      );
+    }
+    previous?.close(
+      1000,
+      role === "MASTER" ? "A new master connected" : "Replaced by a newer connection",
+    );
+    let session = this.#sessions.get(channel.arn);
+    if (!session) {
+      session = new ChannelSession(channel);
+      this.#sessions.set(channel.arn, session);
+    }
+    session.channel = channel;
+    const connection = new SignalingConnection(this, session, role, clientId);
+    session.connections.set(key, connection);
+    return connection;
+  }
+
+  route(session: ChannelSession, from: SignalingConnection, message: ClientMessage): void {
+    let recipient: string;
+    let text: string;
+    if (from.role === "VIEWER") {
+      recipient = masterKey;
+      text = relayedEvent(message, from.clientId);
+    } else {
+      if (!message.recipientClientId) {
+        // Recipient-less master messages belong to a storage session (spec §4.2), not built yet.
+        this.#refuse(
+          from,
+          message,
+          "InvalidArgumentException",
+          "A message from the master needs a recipientClientId.",
+        );
+        return;
+      }
+      recipient = message.recipientClientId;
+      text = relayedEvent(message);
+    }
+    const target = session.connections.get(recipient);
+    if (target) {
+      target.send(text);
+      return;
+    }
+    this.#hold(session, from, recipient, text, message);
+  }
+
+  /** Keep a message for an offline client for the channel's message TTL. */
+  #hold(
+    session: ChannelSession,
+    from: SignalingConnection,
+    recipient: string,
+    text: string,
+    message: ClientMessage,
+  ): void {
+    const now = this.now();
+    const queue = (session.pending.get(recipient) ?? []).filter((p) => p.expiresAt > now);
+    const offerFrom = message.action === "SDP_OFFER" ? from.key : undefined;
+    // A newer offer from the same sender replaces the one still waiting.
+    const kept = offerFrom ? queue.filter((p) => p.offerFrom !== offerFrom) : queue;
+    const tooManyRecipients = !session.pending.has(recipient) &&
+      session.pending.size >= this.limits.maxViewers + 1;
+    if (kept.length >= this.limits.maxPendingPerClient || tooManyRecipients) {
+      this.#refuse(
+        from,
+        message,
+        "ClientLimitExceededException",
+        `Client ${
+          recipient === masterKey ? "MASTER" : recipient
+        } is not connected and cannot hold more messages.`,
+      );
+      return;
+    }
+    kept.push({ text, expiresAt: now + session.channel.messageTtlSeconds * 1000, offerFrom });
+    session.pending.set(recipient, kept);
+  }
+
+  #refuse(
+    from: SignalingConnection,
+    message: ClientMessage,
+    errorType: string,
+    description: string,
+  ) {
+    from.refusedFrames++;
+    if (message.correlationId) {
+      from.send(statusResponseEvent(message.correlationId, errorType, 400, description));
+    }
+  }
+
+  takePending(session: ChannelSession, key: string): string[] {
+    const queue = session.pending.get(key) ?? [];
+    session.pending.delete(key);
+    const now = this.now();
+    return queue.filter((p) => p.expiresAt > now).map((p) => p.text);
+  }
+
+  forget(session: ChannelSession, connection: SignalingConnection): void {
+    if (session.connections.get(connection.key) === connection) {
+      session.connections.delete(connection.key);
+    }
+    if (session.connections.size === 0 && session.pending.size === 0) {
+      this.#sessions.delete(session.channel.arn);
+    }
+  }
+
+  /** Connections of one channel, or of all channels. */
+  connections(channelArn?: string): SignalingConnection[] {
+    const sessions = channelArn === undefined
+      ? [...this.#sessions.values()]
+      : [this.#sessions.get(channelArn)].filter((s) => s !== undefined);
+    return sessions.flatMap((s) => [...s.connections.values()]);
+  }
+
+  /** The channel was deleted: its clients are told and disconnected, its waiting messages dropped. */
+  dropChannel(channelArn: string): void {
+    for (const connection of this.connections(channelArn)) connection.goAway(0);
+    this.#sessions.get(channelArn)?.pending.clear();
+  }
+
+  /** GO_AWAY to every client, then close them all after `graceMs`. */
+  async shutdown(graceMs: number): Promise<void> {
+    const all = this.connections();
+    for (const connection of all) connection.goAway(graceMs);
+    if (all.length > 0) await new Promise((resolve) => setTimeout(resolve, graceMs + 10));
+    for (const connection of this.connections()) connection.close(1001, "Going away");
+    this.#sessions.clear();
+  }
+}
