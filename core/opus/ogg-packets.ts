@@ -2,6 +2,7 @@
  * Reads the packets of an Ogg stream (RFC 3533): pages checked (capture pattern, version, CRC),
  * packets reassembled from their lacing segments, also across pages.
  */
+import { concatBytes } from "../bytes/concat-bytes.ts";
 
 export interface OggPacket {
   serial: number;
@@ -38,24 +39,17 @@ export function* oggPackets(bytes: Uint8Array): Generator<OggPacket> {
       pieces.push(bytes.subarray(body, body + size));
       body += size;
       if (size < 255) { // a lacing value under 255 ends the packet
-        yield { serial, granulePosition, data: concat(pieces) };
+        yield {
+          serial,
+          granulePosition,
+          data: pieces.length === 1 ? pieces[0] : concatBytes(pieces),
+        };
         pieces = [];
       }
     }
     partial.set(serial, pieces);
     at = pageEnd;
   }
-}
-
-function concat(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const out = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
 }
 
 let crcTable: Uint32Array | undefined;

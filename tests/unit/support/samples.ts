@@ -2,6 +2,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+export { concatBytes } from "../../../core/bytes/concat-bytes.ts";
+
 const dir = fileURLToPath(new URL("../../../samples/", import.meta.url));
 
 function read(prefix: string): Uint8Array[] {
@@ -11,13 +13,3 @@ function read(prefix: string): Uint8Array[] {
 
 export const sampleFrames: Uint8Array[] = read("frame-");
 export const sampleOpusPackets: Uint8Array[] = read("sample-");
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

@@ -1,0 +1,39 @@
+/** Sample frames turned into real RTP packets (bytes) with the project's packetizer. */
+import { findNalUnits } from "../../../core/h264/nal-unit.ts";
+import { planH264AccessUnit } from "../../../core/rtp/h264-packetizer.ts";
+import { writeRtpPacket } from "../../../core/rtp/payload-plan.ts";
+
+export interface SentPacket {
+  frame: number;
+  bytes: Uint8Array;
+}
+
+export function packetizeFrames(
+  frames: readonly Uint8Array[],
+  options: { maxPayload?: number; firstSequenceNumber?: number } = {},
+): SentPacket[] {
+  const packets: SentPacket[] = [];
+  let seq = options.firstSequenceNumber ?? 1000;
+  frames.forEach((au, frame) => {
+    const timestamp = (0xfffe0000 + frame * 3000) >>> 0; // 90 kHz at 30 fps, wrapping too
+    for (const plan of planH264AccessUnit(au, findNalUnits(au), options.maxPayload ?? 1200)) {
+      const bytes = new Uint8Array(12 + plan.size);
+      const header = {
+        payloadType: 102,
+        sequenceNumber: seq,
+        timestamp,
+        ssrc: 0x1234,
+        marker: plan.marker,
+      };
+      writeRtpPacket(bytes, header, plan, au);
+      packets.push({ frame, bytes });
+      seq = (seq + 1) & 0xffff;
+    }
+  });
+  return packets;
+}
+
+/** The NAL units of an Annex-B buffer, as separate byte arrays (for comparing frames). */
+export function nalUnitBytes(au: Uint8Array): Uint8Array[] {
+  return findNalUnits(au).map((n) => au.subarray(n.offset, n.offset + n.length));
+}
