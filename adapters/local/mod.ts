@@ -1,0 +1,151 @@
+/**
+ * The local KVS-compatible endpoint, started in-process: `kvsrtc serve` runs it alone and the
+ * other commands embed it when no region and no AWS credentials are given.
+ */
+import { runtime } from "../runtime/mod.ts";
+import { Registry } from "../../core/local-endpoint/registry.ts";
+import {
+  awsRelayLimits,
+  type RelayLimits,
+  SignalingRelay,
+} from "../../core/local-endpoint/signaling-relay.ts";
+import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
+import { type AppEnv, createApp } from "./app.ts";
+import { loadState, saveState } from "./state-file.ts";
+import { startStunServer } from "./stun-server.ts";
+import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
+import type { Hono } from "hono";
+
+export interface LocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * The documented local credential pair: what the endpoint accepts when none is given. It is
+ * public, so the endpoint refuses to use it on anything but a loopback address.
+ */
+export const localCredentialPair: LocalCredentials = {
+  accessKeyId: "KVSRTCLOCALACCESSKEY",
+  secretAccessKey: "kvsrtc/local/endpoint/loopback/only",
+};
+
+export const defaultRegion = "us-west-2";
+
+export interface LocalEndpointOptions {
+  /** Address to bind (default 127.0.0.1). Anything but loopback needs `credentials`. */
+  hostname?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** PEM text of the certificate and key: the endpoint then speaks https/wss. */
+  tls?: { cert: string; key: string };
+  /** Keep channels and streams here across restarts. */
+  dataDir?: string;
+  region?: string;
+  credentials?: LocalCredentials;
+  turn?: TurnSettings;
+  limits?: Partial<RelayLimits>;
+  /** UDP port of the STUN server (default: a free one). */
+  stunPort?: number;
+}
+
+export interface LocalEndpoint {
+  /** The control-plane URL, e.g. http://127.0.0.1:PORT (no port for https on 443). */
+  url: string;
+  region: string;
+  credentials: LocalCredentials;
+  stunUrl: string;
+  /** GO_AWAY to every signaling client, close them after `graceMs` (default 100), stop serving. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Test hook: close one client's signaling WebSocket (the master when clientId is omitted). */
+  testDropClient(channelArn: string, clientId?: string): void;
+  /** Test hook: send GO_AWAY to every client of a channel (all channels when omitted). */
+  testSendGoAway(channelArn?: string, graceMs?: number): void;
+}
+
+/** Where clients on this machine reach an address the server is bound to. */
+function reachableHost(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+export async function startLocalEndpoint(
+  options: LocalEndpointOptions = {},
+): Promise<LocalEndpoint> {
+  const hostname = options.hostname ?? "127.0.0.1";
+  if (!options.credentials && !isLoopbackAddress(hostname)) {
+    throw new Error(
+      `binding ${hostname} needs explicit credentials: the documented local pair is accepted on ` +
+        "loopback addresses only (give --access-key-id and --secret-access-key, or set " +
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+    );
+  }
+  const region = options.region ?? defaultRegion;
+  const credentials = options.credentials ?? localCredentialPair;
+  const { dataDir } = options;
+  const registry = new Registry(region, dataDir ? loadState(dataDir) : undefined);
+  if (dataDir) registry.onChange = () => saveState(dataDir, registry.snapshot());
+  const relay = new SignalingRelay({ ...awsRelayLimits, ...options.limits });
+  registry.onChannelDeleted = (channel) => relay.dropChannel(channel.arn);
+
+  const stun = await startStunServer(
+    hostname === "localhost" ? "127.0.0.1" : hostname,
+    options.stunPort,
+  );
+  const pages = pageRoutes({
+    region,
+    credentials,
+    remoteAddress: (c) => (c.env as AppEnv["Bindings"]).conn.remoteAddress,
+  }) as unknown as Hono<AppEnv>;
+  const app = createApp({
+    region,
+    registry,
+    relay,
+    credentials: new Map([[credentials.accessKeyId, credentials]]),
+    stunPort: stun.port,
+    turn: options.turn,
+    localSecret: crypto.randomUUID(),
+    unsignedRoutes: [pages],
+  });
+  let server;
+  try {
+    server = await (await runtime()).serve({
+      hostname,
+      port: options.port ?? 0,
+      tls: options.tls,
+      fetch: (req, conn) => app.fetch(req, { conn }),
+    });
+  } catch (error) {
+    await stun.close();
+    throw error;
+  }
+
+  const scheme = options.tls ? "https" : "http";
+  const defaultPort = options.tls ? 443 : 80;
+  const host = reachableHost(hostname);
+  const url = `${scheme}://${host}${server.port === defaultPort ? "" : `:${server.port}`}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    region,
+    credentials,
+    stunUrl: `stun:${host}:${stun.port}`,
+    stop({ graceMs = 100 } = {}) {
+      stopping ??= (async () => {
+        await relay.shutdown(graceMs);
+        await server.stop();
+        await stun.close();
+      })();
+      return stopping;
+    },
+    testDropClient(channelArn, clientId) {
+      relay.connections(channelArn)
+        .find((c) => (clientId === undefined ? c.role === "MASTER" : c.clientId === clientId))
+        ?.close(4000, "Dropped by a test");
+    },
+    testSendGoAway(channelArn, graceMs) {
+      for (const connection of relay.connections(channelArn)) connection.goAway(graceMs);
+    },
+  };
+}
