@@ -15,6 +15,10 @@ import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
 import type { Hono } from "hono";
+import {
+  type IotCredentialsEndpointOptions,
+  startIotCredentialsEndpoint,
+} from "./iot-credentials.ts";
 
 export interface LocalCredentials {
   accessKeyId: string;
@@ -47,6 +51,8 @@ export interface LocalEndpointOptions {
   limits?: Partial<RelayLimits>;
   /** UDP port of the STUN server (default: a free one). */
   stunPort?: number;
+  /** Also run the AWS IoT credentials provider (mutual TLS); its credentials work here. */
+  iot?: Omit<IotCredentialsEndpointOptions, "acceptedCredentials" | "hostname">;
 }
 
 export interface LocalEndpoint {
@@ -55,6 +61,8 @@ export interface LocalEndpoint {
   region: string;
   credentials: LocalCredentials;
   stunUrl: string;
+  /** https URL of the IoT credentials provider, when `iot` was given. */
+  iotCredentialsUrl?: string;
   /** GO_AWAY to every signaling client, close them after `graceMs` (default 100), stop serving. */
   stop(options?: { graceMs?: number }): Promise<void>;
   /** Test hook: close one client's signaling WebSocket (the master when clientId is omitted). */
@@ -98,11 +106,12 @@ export async function startLocalEndpoint(
     credentials,
     remoteAddress: (c) => (c.env as AppEnv["Bindings"]).conn.remoteAddress,
   }) as unknown as Hono<AppEnv>;
+  const accepted = new Map([[credentials.accessKeyId, credentials]]);
   const app = createApp({
     region,
     registry,
     relay,
-    credentials: new Map([[credentials.accessKeyId, credentials]]),
+    credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,
     localSecret: crypto.randomUUID(),
@@ -120,6 +129,8 @@ export async function startLocalEndpoint(
     await stun.close();
     throw error;
   }
+  const iot = options.iot &&
+    await startIotCredentialsEndpoint({ ...options.iot, hostname, acceptedCredentials: accepted });
 
   const scheme = options.tls ? "https" : "http";
   const defaultPort = options.tls ? 443 : 80;
@@ -131,11 +142,13 @@ export async function startLocalEndpoint(
     region,
     credentials,
     stunUrl: `stun:${host}:${stun.port}`,
+    ...(iot ? { iotCredentialsUrl: iot.url } : {}),
     stop({ graceMs = 100 } = {}) {
       stopping ??= (async () => {
         await relay.shutdown(graceMs);
         await server.stop();
         await stun.close();
+        await iot?.stop();
       })();
       return stopping;
     },
