@@ -2,3 +2,12 @@
 export { runSelfTest, type SelfTestResult } from "./adapters/webrtc/self-test.ts";
 export { runtime } from "./adapters/runtime/mod.ts";
 export type * from "./adapters/runtime/types.ts";
+export { findNalUnits, nalType } from "./core/h264/nal-unit.ts";
+export { parseSps, profileLevelId } from "./core/h264/sps.ts";
+export { AccessUnitSplitter } from "./core/h264/access-unit-splitter.ts";
+export { planH264AccessUnit } from "./core/rtp/h264-packetizer.ts";
+export { planOpus } from "./core/rtp/opus-packetizer.ts";
+export { type PayloadPlan, writeRtpPacket } from "./core/rtp/payload-plan.ts";
+export { parseRtpPacket } from "./core/rtp/header.ts";
+export { H264Depacketizer } from "./core/rtp/h264-depacketizer.ts";
+export { parseRtcp } from "./core/rtcp/parse.ts";
