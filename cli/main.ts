@@ -5,6 +5,7 @@ import { type Command, UsageError, UserError } from "./command.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { version } from "./version.ts";
 import { commands } from "./commands/mod.ts";
+import { kvsFailureMessage } from "../adapters/aws/failure-message.ts";
 
 function parseCommand(command: Command, argv: string[]) {
   try {
@@ -59,8 +60,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`Usage: ${command.usage}  (kvsrtc ${command.name} --help for more)`);
       return 2;
     }
-    if (err instanceof UserError) {
-      console.error(`kvsrtc ${command.name}: ${err.message}`);
+    const message = err instanceof UserError ? err.message : kvsFailureMessage(err);
+    if (message !== undefined) {
+      console.error(`kvsrtc ${command.name}: ${message}`);
       return 1;
     }
     throw err;

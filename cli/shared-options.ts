@@ -1,5 +1,7 @@
 import type { Options, Values } from "./command.ts";
 import { UsageError } from "./command.ts";
+import { credentialFlags, credentialOptions } from "./credential-options.ts";
+import type { CredentialFlags } from "../adapters/aws/credential-chain.ts";
 
 /** Flags every KVS-facing command takes, following AWS CLI conventions. */
 export const sharedOptions: Options = {
@@ -20,6 +22,7 @@ export const sharedOptions: Options = {
     help: "error | warn | info | debug (default: info)",
   },
   json: { type: "boolean", help: "print results as JSON lines" },
+  ...credentialOptions,
 };
 
 export const helpOption: Options = {
@@ -35,6 +38,7 @@ export interface SharedSettings {
   channel: string;
   logLevel: LogLevel;
   json: boolean;
+  credentials: CredentialFlags;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,5 +66,6 @@ export function sharedSettings(values: Values, env: Env = process.env): SharedSe
     channel,
     logLevel: logLevel as LogLevel,
     json: values.json === true,
+    credentials: credentialFlags(values),
   };
 }
