@@ -7,6 +7,7 @@ import { parseKnownFiles } from "@smithy/shared-ini-file-loader";
 import type { CredentialSource } from "../../core/aws/credential-cache.ts";
 import type { AwsCredentials } from "../../core/aws/credentials.ts";
 import { type IotCredentialSettings, iotCredentialSource } from "./iot-credentials-source.ts";
+import { CredentialError } from "./credential-error.ts";
 
 /** The credential flags (cli/credential-options.ts) as strings. */
 export interface CredentialFlags {
@@ -24,10 +25,7 @@ export interface CredentialFlags {
 
 export type Env = Record<string, string | undefined>;
 
-/** Bad credential settings: the message names the flag or variable to fix. */
-export class CredentialSettingsError extends Error {
-  override name = "CredentialSettingsError";
-}
+export { CredentialError } from "./credential-error.ts";
 
 function staticSource(description: string, credentials: AwsCredentials): CredentialSource {
   return { description, load: () => Promise.resolve(credentials) };
@@ -44,7 +42,7 @@ function keysSource(
 ): CredentialSource | undefined {
   if (!id && !secret) return undefined;
   if (!id || !secret) {
-    throw new CredentialSettingsError(
+    throw new CredentialError(
       `${id ? names[1] : names[0]} is missing (${names.join(" and ")} go together)`,
     );
   }
@@ -72,7 +70,7 @@ function profileSource(profile: string, env: Env): CredentialSource {
         files.configFilepath ?? "~/.aws/config"
       }`;
       if (!p) {
-        throw new CredentialSettingsError(`profile "${profile}" is not in ${where}`);
+        throw new CredentialError(`profile "${profile}" is not in ${where}`);
       }
       if (p.aws_access_key_id && p.aws_secret_access_key) {
         return {
@@ -89,7 +87,7 @@ function profileSource(profile: string, env: Env): CredentialSource {
         "web_identity_token_file",
       ]
         .find((k) => p[k] !== undefined);
-      throw new CredentialSettingsError(
+      throw new CredentialError(
         kind
           ? `profile "${profile}" uses ${kind}, which kvsrtc does not support: give it ` +
             `aws_access_key_id/aws_secret_access_key, or use environment variables or AWS IoT`
@@ -138,7 +136,7 @@ function iotSettings(
   if (given === 0 || (!explicit && given < 5 && !settings.endpoint)) return undefined;
   const missing = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => !settings[k]);
   if (missing.length > 0) {
-    throw new CredentialSettingsError(
+    throw new CredentialError(
       `AWS IoT credentials need ${missing.map((k) => names[k]).join(", ")}`,
     );
   }
@@ -169,7 +167,7 @@ export async function findCredentialSource(
   );
   if (fromFlags) return fromFlags;
   if (flags.sessionToken) {
-    throw new CredentialSettingsError(
+    throw new CredentialError(
       "--session-token needs --access-key-id and --secret-access-key",
     );
   }

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import type { CredentialSource } from "../../core/aws/credential-cache.ts";
 import type { AwsCredentials } from "../../core/aws/credentials.ts";
+import { CredentialError } from "./credential-error.ts";
 import {
   iotCredentialsPath,
   parseIotCredentials,
@@ -30,7 +31,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
-    throw new Error(
+    throw new CredentialError(
       `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
     );
   }
@@ -63,12 +64,16 @@ export function iotCredentialSource(settings: IotCredentialSettings): Credential
         } catch {
           // keep the raw text
         }
-        throw new Error(
+        throw new CredentialError(
           `${description} refused credentials for thing ${settings.thingName}: HTTP ${status}` +
             (message ? ` ${message}` : ""),
         );
       }
-      return parseIotCredentials(body);
+      try {
+        return parseIotCredentials(body);
+      } catch (err) {
+        throw new CredentialError(`${description}: ${(err as Error).message}`);
+      }
     },
   };
 }
@@ -97,27 +102,31 @@ function getOverMutualTls(
       res.on("error", reject);
     });
     req.setTimeout(settings.timeoutMs ?? 7_000, () => {
-      req.destroy(new Error(`no answer from the IoT credentials endpoint ${base.host} in time`));
+      req.destroy(new Error(`no answer within ${settings.timeoutMs ?? 7_000} ms`));
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
       const text = `${err.code ?? ""} ${err.message}`;
       if (untrustedServer.test(text)) {
         reject(
-          new Error(
+          new CredentialError(
             `the IoT credentials endpoint ${base.host} presented a certificate that is not trusted` +
               ` (${err.message}); give the CA that signed it with --iot-ca`,
           ),
         );
       } else if (refusedClientCertificate.test(text)) {
         reject(
-          new Error(
+          new CredentialError(
             `the IoT credentials endpoint ${base.host} refused the client certificate ` +
               `${settings.certPath} during the TLS handshake (${err.code ?? err.message}): ` +
               `it is not signed by a CA the endpoint trusts, or not registered`,
           ),
         );
       } else {
-        reject(new Error(`cannot reach the IoT credentials endpoint ${base.host}: ${err.message}`));
+        reject(
+          new CredentialError(
+            `cannot reach the IoT credentials endpoint ${base.host}: ${err.message}`,
+          ),
+        );
       }
     });
     req.end();

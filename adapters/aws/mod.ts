@@ -11,10 +11,11 @@ export {
   type SignalingEvents,
 } from "./signaling-client.ts";
 export { type IceServer, KvsClient, type SignalingRole } from "./kvs-client.ts";
-export { type CredentialFlags, CredentialSettingsError } from "./credential-chain.ts";
+export { CredentialError, type CredentialFlags } from "./credential-chain.ts";
 export { KvsError } from "../../core/aws/errors.ts";
 export type {
   IceCandidate,
   SessionDescription,
   StatusResponse,
 } from "../../core/aws/signaling-messages.ts";
+export { kvsFailureMessage } from "./failure-message.ts";

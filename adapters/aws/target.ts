@@ -8,8 +8,8 @@ import { CredentialCache } from "../../core/aws/credential-cache.ts";
 import { controlPlaneUrl, isRegionName, stunUrl } from "../../core/aws/endpoints.ts";
 import { type Log, silentLog } from "../../core/log.ts";
 import {
+  CredentialError,
   type CredentialFlags,
-  CredentialSettingsError,
   type Env,
   findCredentialSource,
 } from "./credential-chain.ts";
@@ -89,7 +89,7 @@ export async function resolveTarget(
 
   const region = settings.region ?? "us-west-2";
   if (!isRegionName(region)) {
-    throw new CredentialSettingsError(
+    throw new CredentialError(
       `--region "${region}" is not an AWS region name (like us-west-2)`,
     );
   }
@@ -127,8 +127,8 @@ export async function resolveTarget(
   };
 }
 
-function noCredentials(where: string): CredentialSettingsError {
-  return new CredentialSettingsError(
+function noCredentials(where: string): CredentialError {
+  return new CredentialError(
     `no AWS credentials found for ${where}: give --access-key-id and --secret-access-key, ` +
       `--profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws, or the AWS IoT ` +
       `settings (--iot-credential-endpoint ...); or leave out --region to use the local endpoint`,
