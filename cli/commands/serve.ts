@@ -1,11 +1,150 @@
-import type { Command } from "../command.ts";
+import { readFileSync } from "node:fs";
+import type { Command, Values } from "../command.ts";
+import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
-import { notBuiltYet } from "./not-built.ts";
+import {
+  defaultRegion,
+  localCredentialPair,
+  type LocalEndpointOptions,
+  startLocalEndpoint,
+} from "../../adapters/local/mod.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** Both flags of a pair or neither: half of one is a usage error. */
+function pair(values: Values, a: string, b: string): [string, string] | undefined {
+  const first = values[a] as string | undefined;
+  const second = values[b] as string | undefined;
+  if ((first === undefined) !== (second === undefined)) {
+    throw new UsageError(`--${a} and --${b} go together; give both or neither`);
+  }
+  return first === undefined ? undefined : [first, second!];
+}
+
+function readPem(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UserError(`${flag} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The endpoint options a `serve` command line asks for. */
+export function serveOptions(values: Values, env: Env = process.env): LocalEndpointOptions {
+  const tls = pair(values, "tls-cert", "tls-key");
+  const portText = values.port as string | undefined;
+  const port = portText === undefined ? (tls ? 443 : 8080) : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port "${portText}" is not a port number (0-65535; 0 picks a free one)`);
+  }
+  const keys = pair(values, "access-key-id", "secret-access-key") ??
+    (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY]
+      : undefined);
+  const turn = pair(values, "turn-url", "turn-secret");
+  if (turn && !/^turns?:/.test(turn[0])) {
+    throw new UsageError(`--turn-url "${turn[0]}" must start with turn: or turns:`);
+  }
+  const region = (values.region as string | undefined) ??
+    (env.AWS_REGION || env.AWS_DEFAULT_REGION ||
+      defaultRegion);
+  if (!/^[a-z0-9-]+$/.test(region)) {
+    throw new UsageError(`--region "${region}" is not a region name`);
+  }
+  return {
+    hostname: (values.host as string | undefined) ?? "127.0.0.1",
+    port,
+    tls: tls
+      ? { cert: readPem(tls[0], "--tls-cert"), key: readPem(tls[1], "--tls-key") }
+      : undefined,
+    dataDir: values["data-dir"] as string | undefined,
+    region,
+    credentials: keys ? { accessKeyId: keys[0], secretAccessKey: keys[1] } : undefined,
+    turn: turn ? { url: turn[0], secret: turn[1] } : undefined,
+  };
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
 
 export const serve: Command = {
   name: "serve",
   summary: "run the local KVS-compatible endpoint on its own",
   usage: "kvsrtc serve [--host 127.0.0.1] [--port N] [options]",
-  options: { ...helpOption },
-  run: notBuiltYet("serve"),
+  options: {
+    host: { type: "string", arg: "ADDRESS", help: "address to bind (default 127.0.0.1)" },
+    port: {
+      type: "string",
+      arg: "N",
+      help: "TCP port (default 8080, 443 with TLS; 0 picks a free one)",
+    },
+    "tls-cert": { type: "string", arg: "FILE", help: "PEM certificate: serve https:// and wss://" },
+    "tls-key": { type: "string", arg: "FILE", help: "PEM private key of --tls-cert" },
+    "data-dir": {
+      type: "string",
+      arg: "DIR",
+      help: "keep channels and streams here across restarts",
+    },
+    region: {
+      type: "string",
+      arg: "REGION",
+      help:
+        `region in ARNs and signatures (else AWS_REGION / AWS_DEFAULT_REGION, else ${defaultRegion})`,
+    },
+    "access-key-id": {
+      type: "string",
+      arg: "ID",
+      help: "the access key clients must sign with (else AWS_ACCESS_KEY_ID, else the local pair)",
+    },
+    "secret-access-key": { type: "string", arg: "SECRET", help: "its secret" },
+    "turn-url": {
+      type: "string",
+      arg: "URL",
+      help: "TURN server to hand out, e.g. turn:HOST:3478",
+    },
+    "turn-secret": {
+      type: "string",
+      arg: "SECRET",
+      help: "its shared secret (coturn static-auth-secret)",
+    },
+    ...helpOption,
+  },
+  epilog: "With no credentials given, clients sign with the documented local pair\n" +
+    `  AWS_ACCESS_KEY_ID=${localCredentialPair.accessKeyId} AWS_SECRET_ACCESS_KEY=${localCredentialPair.secretAccessKey}\n` +
+    "which is accepted only while the endpoint is bound to a loopback address.",
+  async run(values) {
+    const options = serveOptions(values);
+    let endpoint;
+    try {
+      endpoint = await startLocalEndpoint(options);
+    } catch (error) {
+      throw new UserError((error as Error).message);
+    }
+    const local = options.credentials === undefined;
+    console.log(`kvsrtc serve: local KVS endpoint at ${endpoint.url} (region ${endpoint.region})`);
+    console.log(`  STUN ${endpoint.stunUrl}${options.turn ? `, TURN ${options.turn.url}` : ""}`);
+    console.log(
+      local
+        ? `  credentials: the local pair: AWS_ACCESS_KEY_ID=${endpoint.credentials.accessKeyId} ` +
+          `AWS_SECRET_ACCESS_KEY=${endpoint.credentials.secretAccessKey}`
+        : `  credentials: access key ${endpoint.credentials.accessKeyId} (the one given)`,
+    );
+    console.log(
+      `  clients: --endpoint-url ${endpoint.url} --region ${endpoint.region}` +
+        (options.dataDir ? `; state kept in ${options.dataDir}` : ""),
+    );
+    const signal = await untilSignal();
+    await endpoint.stop({ graceMs: 500 });
+    console.log(`kvsrtc serve: ${signal}: sent GO_AWAY to signaling clients and stopped`);
+    return 0;
+  },
 };
