@@ -4,6 +4,7 @@ import { resolveTarget } from "../../adapters/aws/target.ts";
 import { openSignaling, type SignalingSession } from "../../adapters/aws/open-signaling.ts";
 import type { SignalingClient } from "../../adapters/aws/signaling-client.ts";
 import { KvsError } from "../../core/aws/errors.ts";
+import { kvsFailureMessage } from "../../adapters/aws/failure-message.ts";
 import type { IceCandidate } from "../../core/aws/signaling-messages.ts";
 import { startLocalEndpoint } from "../../adapters/local/mod.ts";
 import { makeTestPki } from "../helpers/iot-pki.ts";
@@ -102,6 +103,10 @@ describe("KVS client: limits, credentials and clock against the local endpoint",
           assert.equal(err.name, "InvalidSignatureException");
           assert.equal(err.status, 403);
           assert.doesNotMatch(err.message, /\n/);
+          assert.match(
+            kvsFailureMessage(err)!,
+            /^DescribeSignalingChannel failed: InvalidSignatureException: .*\(check the secret access key and the device clock\)$/,
+          );
           return true;
         },
       );
