@@ -80,6 +80,7 @@ export class SignalingConnection {
   #backlog: string[] = [];
   #timers: ReturnType<typeof setTimeout>[] = [];
   #idleTimer?: ReturnType<typeof setTimeout>;
+  #openDeadline: ReturnType<typeof setTimeout>;
   #goingAway = false;
   #closed = false;
   /** Frames received that were not relayed (malformed, oversized, binary, refused). */
@@ -92,7 +93,7 @@ export class SignalingConnection {
     readonly clientId: string | undefined,
   ) {
     // An upgrade that never opens must not hold a viewer slot.
-    this.#timers.push(setTimeout(() => this.#socket ?? this.closed(), 10_000));
+    this.#openDeadline = setTimeout(() => this.closed(), 10_000);
   }
 
   get key(): string {
@@ -104,6 +105,7 @@ export class SignalingConnection {
       socket.close(1000, "Replaced by a newer connection");
       return;
     }
+    clearTimeout(this.#openDeadline);
     this.#socket = socket;
     const limits = this.relay.limits;
     this.#timers.push(setTimeout(() => this.goAway(), limits.maxConnectionMs));
@@ -162,6 +164,7 @@ export class SignalingConnection {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#openDeadline);
     this.relay.forget(this.session, this);
   }
 
