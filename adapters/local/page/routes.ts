@@ -98,6 +98,8 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
   app.get("/", (c) => serveFile(c, "viewer.html"));
   app.get("/master", (c) => serveFile(c, "master.html"));
   app.get("/page/:file", (c) => serveFile(c, c.req.param("file")));
+  // Browsers ask for it; without this route the signature check would answer 403.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.post("/page/sign", async (c) => {
     if (!isLoopbackAddress(options.remoteAddress(c))) {
       return c.json({ message: "the page signer answers loopback clients only" }, 403);

@@ -44,16 +44,30 @@ export async function listChannels() {
   return names;
 }
 
-/**
- * Describe channel -> get signaling endpoints -> get ICE server config -> a SignalingClient
- * (not yet opened). role: "MASTER" | "VIEWER"; a viewer needs a clientId.
- */
-export async function prepareSignaling({ channelName, role, clientId }) {
+/** The channel's ARN; with createChannel, a channel that does not exist yet is created. */
+async function channelArnOf(channelName, createChannel) {
   const controlPlane = location.origin;
-  const { ChannelInfo } = await kvsCall(controlPlane, "/describeSignalingChannel", {
-    ChannelName: channelName,
-  });
-  const channelArn = ChannelInfo.ChannelARN;
+  try {
+    const { ChannelInfo } = await kvsCall(controlPlane, "/describeSignalingChannel", {
+      ChannelName: channelName,
+    });
+    return ChannelInfo.ChannelARN;
+  } catch (error) {
+    if (!createChannel || !error.message.includes("ResourceNotFoundException")) throw error;
+    const created = await kvsCall(controlPlane, "/createSignalingChannel", {
+      ChannelName: channelName,
+    });
+    return created.ChannelARN;
+  }
+}
+
+/**
+ * Describe (or create) channel -> get signaling endpoints -> get ICE server config -> a
+ * SignalingClient (not yet opened). role: "MASTER" | "VIEWER"; a viewer needs a clientId.
+ */
+export async function prepareSignaling({ channelName, role, clientId, createChannel = false }) {
+  const controlPlane = location.origin;
+  const channelArn = await channelArnOf(channelName, createChannel);
   const region = channelArn.split(":")[3];
   const { ResourceEndpointList } = await kvsCall(controlPlane, "/getSignalingChannelEndpoint", {
     ChannelARN: channelArn,

@@ -1,7 +1,8 @@
-// The browser master page: `?channel=NAME` connects to that channel as MASTER (KVS signaling
-// through the official JS SDK), answers every viewer's offer with this browser's camera and
-// microphone, and echoes each data-channel message back to its sender. It lets a real browser
-// stack be the far end of `kvsrtc viewer`. The state is mirrored on window.kvsrtcMaster.
+// The browser master page: `?channel=NAME` connects to that channel (created if need be) as
+// MASTER (KVS signaling through the official JS SDK), answers every viewer's offer with this
+// browser's camera and microphone, and echoes each data-channel message back to its sender. It
+// lets a real browser stack be the far end of `kvsrtc viewer`. The state is mirrored on
+// window.kvsrtcMaster.
 import { prepareSignaling, readStats } from "./kvs-channel.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +40,33 @@ function echo(channel, viewerId) {
   };
 }
 
+/**
+ * Send H.264 when the viewer offers it, as a KVS camera does. Chromium picks its send codec from
+ * the offer's order, so the answer's codec preferences alone are not enough: the sender's
+ * encoding is pinned to H.264 as well.
+ */
+function preferH264(pc) {
+  const h264 = (RTCRtpReceiver.getCapabilities("video")?.codecs ?? [])
+    .filter((c) => c.mimeType === "video/H264" || c.mimeType === "video/rtx");
+  const offered = pc.remoteDescription.sdp.includes(" H264/90000");
+  for (const transceiver of pc.getTransceivers()) {
+    if (offered && transceiver.receiver.track.kind === "video") {
+      transceiver.setCodecPreferences(h264);
+    }
+  }
+}
+
+async function sendH264(pc) {
+  for (const sender of pc.getSenders()) {
+    if (sender.track?.kind !== "video") continue;
+    const parameters = sender.getParameters();
+    const codec = parameters.codecs.find((c) => c.mimeType === "video/H264");
+    if (!codec) continue;
+    for (const encoding of parameters.encodings) encoding.codec = codec;
+    await sender.setParameters(parameters);
+  }
+}
+
 async function answer(signalingClient, iceServers, stream, offer, viewerId) {
   peers.get(viewerId)?.close();
   const pc = new RTCPeerConnection({ iceServers });
@@ -54,8 +82,10 @@ async function answer(signalingClient, iceServers, stream, offer, viewerId) {
     showViewers();
   };
   await pc.setRemoteDescription(offer);
+  preferH264(pc);
   await pc.setLocalDescription(await pc.createAnswer());
   signalingClient.sendSdpAnswer(pc.localDescription, viewerId);
+  await sendH264(pc);
 }
 
 async function start(channelName) {
@@ -71,6 +101,7 @@ async function start(channelName) {
     const { iceServers, signalingClient } = await prepareSignaling({
       channelName,
       role: "MASTER",
+      createChannel: true,
     });
     signalingClient.on("open", () => setStatus("waiting for viewers"));
     signalingClient.on("sdpOffer", (offer, viewerId) => {

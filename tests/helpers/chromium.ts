@@ -1,0 +1,164 @@
+/**
+ * Headless Chromium from Debian (/usr/bin/chromium, never a downloaded browser), driven with
+ * playwright-core, each launch with a fresh profile. Flags from notes/webrtc-trials.md: loopback
+ * ICE candidates are only paired with --allow-loopback-in-peer-connection, and audio only plays
+ * without a user gesture with the autoplay policy relaxed.
+ */
+import { Buffer } from "node:buffer";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+export const chromiumPath = "/usr/bin/chromium";
+
+/** Why browser tests cannot run here, or undefined when they can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(chromiumPath)
+    ? undefined
+    : `${chromiumPath} is not installed (Debian package chromium)`;
+}
+
+/** test-artifacts/ at the repository root (screenshots a person can look at), created. */
+export function testArtifacts(): string {
+  const dir = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface Chromium {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** fakeMedia: a fake camera (640x480 test pattern) and microphone, permission granted. */
+export async function launchChromium(options: { fakeMedia?: boolean } = {}): Promise<Chromium> {
+  const userDataDir = mkdtempSync(join(tmpdir(), "kvsrtc-chromium-"));
+  const args = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+  ];
+  if (options.fakeMedia) {
+    args.push("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream");
+  }
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Page errors and console errors, kept so a failing test can say what the page saw. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+export interface ImageStats {
+  width: number;
+  height: number;
+  /** Distinct colours after quantizing each channel to 5 bits. */
+  colours: number;
+  /** Standard deviation of luma (0-255) over all pixels. */
+  lumaStdDev: number;
+  /** Share of pixels darker than luma 16. */
+  blackShare: number;
+}
+
+/**
+ * Why an image counts as blank (one flat colour, or mostly black as a video element is before
+ * its first frame), or undefined when it shows something.
+ */
+export function blankReason(s: ImageStats): string | undefined {
+  if (s.blackShare > 0.5) return `${(s.blackShare * 100).toFixed(0)}% of it is black`;
+  if (s.colours < 8 || s.lumaStdDev < 8) {
+    return `it is flat (${s.colours} colours, luma standard deviation ${s.lumaStdDev.toFixed(1)})`;
+  }
+  return undefined;
+}
+
+/** Decodes a PNG (e.g. a saved screenshot) in the browser and measures how much it shows. */
+export function imageStats(page: Page, png: Uint8Array): Promise<ImageStats> {
+  const dataUrl = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+  return page.evaluate(async (src) => {
+    const image = new Image();
+    image.src = src;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    const g = canvas.getContext("2d")!;
+    g.drawImage(image, 0, 0);
+    const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
+    const colours = new Set<number>();
+    let sum = 0, sumSquares = 0, black = 0;
+    const pixels = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, gr, b] = [data[i], data[i + 1], data[i + 2]];
+      colours.add(((r >> 3) << 10) | ((gr >> 3) << 5) | (b >> 3));
+      const luma = 0.299 * r + 0.587 * gr + 0.114 * b;
+      sum += luma;
+      sumSquares += luma * luma;
+      if (luma < 16) black++;
+    }
+    const mean = sum / pixels;
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      colours: colours.size,
+      lumaStdDev: Math.sqrt(Math.max(0, sumSquares / pixels - mean * mean)),
+      blackShare: black / pixels,
+    };
+  }, dataUrl);
+}
+
+/** What the viewer page (adapters/local/page/assets/viewer.js) mirrors on window.kvsrtcViewer. */
+export interface ViewerPageState {
+  status: string;
+  error?: string;
+  stats?: {
+    framesDecoded: number;
+    width?: number;
+    height?: number;
+    framesPerSecond?: number;
+    bitrateKbps?: number;
+    rttMs?: number;
+    packetsLost: number;
+    audioPackets: number;
+    codecs: string[];
+  };
+  received: string[];
+  send(text: string): void;
+}
+
+/** What the browser master page (assets/master.js) mirrors on window.kvsrtcMaster. */
+export interface MasterPageState {
+  status: string;
+  error?: string;
+  viewers: Record<string, { connectionState: string; framesSent?: number; codec?: string }>;
+  received: { from: string; text: string }[];
+}
+
+declare global {
+  var kvsrtcViewer: ViewerPageState;
+  var kvsrtcMaster: MasterPageState;
+}
