@@ -1,0 +1,92 @@
+/**
+ * Prints connection metrics: a table for people, one JSON object per line with `--json`
+ * (shapes in core/metrics/records.ts, schema in docs/metrics.schema.json).
+ */
+import type { ConnectionTimer, Phase } from "../core/metrics/connection-timer.ts";
+import { phaseLabels } from "../core/metrics/phase-labels.ts";
+import {
+  type ConnectionRecord,
+  connectionRecord,
+  type Side,
+  type SummaryRecord,
+} from "../core/metrics/records.ts";
+
+const labelWidth = 30;
+
+function label(phase: Phase, role: Side): string {
+  if (phase !== "firstFrame") return phaseLabels[phase];
+  return `${phaseLabels[phase]} ${role === "master" ? "sent" : "received"}`;
+}
+
+const number = (value: number) => value.toFixed(1);
+
+function row(first: string, cells: readonly string[], width = 10): string {
+  return (first.padEnd(labelWidth) + cells.map((c) => c.padStart(width)).join("")).trimEnd();
+}
+
+const notApplicable = (note: string) => `  n/a (${note})`;
+
+export function connectionTable(record: ConnectionRecord): string {
+  const who = record.role === "master"
+    ? `master, viewer ${record.clientId ?? "?"}`
+    : `viewer ${record.clientId ?? "?"}`;
+  const lines = [
+    `connection metrics (${who}, channel ${record.channel}${
+      record.run !== undefined ? `, run ${record.run}` : ""
+    })`,
+    row("phase", ["start ms", "end ms", "took ms"]),
+  ];
+  for (const p of record.phases) {
+    lines.push(
+      p.durationMs !== undefined
+        ? row(label(p.phase, record.role), [p.startMs!, p.endMs!, p.durationMs].map(number))
+        : label(p.phase, record.role).padEnd(labelWidth) + notApplicable(p.note!),
+    );
+  }
+  return lines.join("\n");
+}
+
+const targetNames: Record<SummaryRecord["target"], string> = {
+  embedded: "the embedded local endpoint",
+  endpoint: "the endpoint given",
+  aws: "AWS",
+};
+
+export function summaryTable(record: SummaryRecord): string {
+  const lines = [
+    `${record.runs} connection${record.runs === 1 ? "" : "s"} on channel ${record.channel} ` +
+    `against ${targetNames[record.target]}` +
+    (record.failedRuns ? ` (${record.failedRuns} failed, not counted)` : ""),
+  ];
+  for (const side of record.sides) {
+    lines.push("", row(`${side.role} phase`, ["runs", "min ms", "p50 ms", "p95 ms", "max ms"]));
+    for (const p of side.phases) {
+      lines.push(
+        p.count !== undefined
+          ? row(label(p.phase, side.role), [
+            String(p.count),
+            ...[p.minMs!, p.p50Ms!, p.p95Ms!, p.maxMs!].map(number),
+          ])
+          : label(p.phase, side.role).padEnd(labelWidth) + notApplicable(p.note!),
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/**
+ * What `--metrics` on master, viewer and storage calls once a connection is up (its first
+ * frame sent or received): the connection's table, or its JSON line with `--json`.
+ */
+export function printConnectionMetrics(options: {
+  role: Side;
+  channel: string;
+  clientId?: string;
+  timer: ConnectionTimer;
+  json: boolean;
+  write?: (text: string) => void;
+}): void {
+  const write = options.write ?? ((text: string) => console.log(text));
+  const record = connectionRecord({ ...options, timings: options.timer.timings() });
+  write(options.json ? JSON.stringify(record) : connectionTable(record));
+}
