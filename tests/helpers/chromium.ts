@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { isKeyframe } from "../../core/h264/access-unit.ts";
+import { findNalUnits } from "../../core/h264/nal-unit.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
 
@@ -161,4 +163,50 @@ export interface MasterPageState {
 declare global {
   var kvsrtcViewer: ViewerPageState;
   var kvsrtcMaster: MasterPageState;
+}
+
+export interface DecodeResult {
+  /** Frames the decoder output. */
+  decoded: number;
+  width?: number;
+  height?: number;
+  error?: string;
+}
+
+/**
+ * Decodes Annex-B H.264 access units with the browser's own decoder (WebCodecs VideoDecoder),
+ * starting at a keyframe: proof that the bytes are complete pictures, not just well-formed files.
+ * The page must be a secure context (an http://127.0.0.1 page is).
+ */
+export function decodeH264InBrowser(
+  page: Page,
+  accessUnits: Uint8Array[],
+  codec: string,
+): Promise<DecodeResult> {
+  const encoded = accessUnits.map((au) => ({
+    b64: Buffer.from(au).toString("base64"),
+    key: isKeyframe(au, findNalUnits(au)),
+  }));
+  return page.evaluate(async ({ encoded, codec }) => {
+    const result: DecodeResult = { decoded: 0 };
+    const decoder = new VideoDecoder({
+      output(frame) {
+        result.decoded++;
+        result.width = frame.displayWidth;
+        result.height = frame.displayHeight;
+        frame.close();
+      },
+      error(e) {
+        result.error = String(e);
+      },
+    });
+    decoder.configure({ codec, optimizeForLatency: true });
+    encoded.forEach(({ b64, key }, i) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const type = key ? "key" : "delta";
+      decoder.decode(new EncodedVideoChunk({ type, timestamp: i * 33_333, data }));
+    });
+    await decoder.flush().catch((e) => (result.error ??= String(e)));
+    return result;
+  }, { encoded, codec });
 }

@@ -96,6 +96,8 @@ async function start(channelName) {
       video: { width: 640, height: 480 },
       audio: true,
     });
+    // Keep the camera's size when the CPU is busy (Chromium would scale the picture down).
+    for (const track of stream.getVideoTracks()) track.contentHint = "detail";
     $("local").srcObject = stream;
     setStatus("describing channel");
     const { iceServers, signalingClient } = await prepareSignaling({
