@@ -75,6 +75,29 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Opens the browser master page (fake camera) as MASTER of `channel` on the endpoint at
+ * `origin`, and waits until its signaling is open.
+ */
+export async function openBrowserMaster(
+  browser: Chromium,
+  origin: string,
+  channel: string,
+): Promise<Page> {
+  const page = await browser.context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(new URL(`/master?channel=${encodeURIComponent(channel)}`, origin).href);
+  await page.waitForFunction(
+    () => globalThis.kvsrtcMaster?.status === "waiting for viewers",
+    null,
+    { timeout: 15_000 },
+  ).catch(async (e) => {
+    const state = await page.evaluate(() => JSON.stringify(globalThis.kvsrtcMaster));
+    throw new Error(`the browser master page did not connect: ${state} ${errors.join("; ")} ${e}`);
+  });
+  return page;
+}
+
 export interface ImageStats {
   width: number;
   height: number;

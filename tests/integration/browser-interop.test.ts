@@ -21,6 +21,7 @@ import {
   decodeH264InBrowser,
   imageStats,
   launchChromium,
+  openBrowserMaster,
   testArtifacts,
 } from "../helpers/chromium.ts";
 import { type KvsrtcProcess, runKvsrtc } from "../helpers/kvsrtc-process.ts";
@@ -118,18 +119,7 @@ describe("Chromium and kvsrtc, both directions, through the local endpoint", () 
     const serve = kvsrtc(["serve", "--port", "0"]);
     const [, url] = await serve.waitFor(/endpoint at (http:\/\/\S+) /, 30_000);
     const channel = `chromium-master-${Date.now()}`;
-    const page = await browser.context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(`${url}/master?channel=${channel}`);
-    await page.waitForFunction(
-      () => globalThis.kvsrtcMaster?.status === "waiting for viewers",
-      null,
-      {
-        timeout: 15_000,
-      },
-    ).catch((e) => {
-      throw new Error(`master page did not connect: ${errors.join("; ")} ${e}`);
-    });
+    const page = await openBrowserMaster(browser, url, channel);
 
     const out = mkdtempSync(join(tmpdir(), "kvsrtc-viewer-out-"));
     try {

@@ -16,6 +16,7 @@ import {
   collectPageErrors,
   imageStats,
   launchChromium,
+  openBrowserMaster,
   testArtifacts,
 } from "../helpers/chromium.ts";
 
@@ -98,18 +99,7 @@ describe("browser master page -> viewer page through the local endpoint", () => 
     skip,
   }, async () => {
     const channel = `pages-${Date.now()}`;
-    const master = await browser.context.newPage();
-    const masterErrors = collectPageErrors(master);
-    await master.goto(new URL(`/master?channel=${channel}`, endpoint.url).href);
-    await master.waitForFunction(
-      () => globalThis.kvsrtcMaster?.status === "waiting for viewers",
-      null,
-      {
-        timeout: 15_000,
-      },
-    ).catch((e) => {
-      throw new Error(`master page did not connect: ${masterErrors.join("; ")} ${e}`);
-    });
+    const master = await openBrowserMaster(browser, endpoint.url, channel);
 
     const viewer = await browser.context.newPage();
     const viewerErrors = collectPageErrors(viewer);
