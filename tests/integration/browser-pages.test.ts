@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startLocalEndpoint } from "../../adapters/local/mod.ts";
 import type { LocalEndpoint } from "../../adapters/local/mod.ts";
+import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ensureKvsWebrtcSdk } from "../../scripts/kvs-webrtc-sdk.ts";
 import { join } from "node:path";
 import {
@@ -95,6 +96,19 @@ describe("browser master page -> viewer page through the local endpoint", () => 
     await endpoint?.stop();
   });
 
+  test("the viewer page names a channel that does not exist", { skip }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(viewerPageUrl(endpoint.url, "no-such-channel"));
+    await page.waitForFunction(() => globalThis.kvsrtcViewer?.status === "failed", null, {
+      timeout: 10_000,
+    });
+    assert.match(
+      await page.locator("#status").textContent() ?? "",
+      /describeSignalingChannel: ResourceNotFoundException: .*no-such-channel/,
+    );
+    await page.close();
+  });
+
   test("the viewer page plays the fake camera (H.264 640x480) with audio and a data-channel echo", {
     skip,
   }, async () => {
@@ -103,7 +117,7 @@ describe("browser master page -> viewer page through the local endpoint", () => 
 
     const viewer = await browser.context.newPage();
     const viewerErrors = collectPageErrors(viewer);
-    await viewer.goto(new URL(`/?channel=${channel}`, endpoint.url).href);
+    await viewer.goto(viewerPageUrl(endpoint.url, channel));
     await viewer.waitForFunction(
       () => (globalThis.kvsrtcViewer?.stats?.framesDecoded ?? 0) >= 30,
       null,

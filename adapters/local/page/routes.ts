@@ -29,6 +29,11 @@ const contentTypes: Record<string, string> = {
   LICENSE: "text/plain; charset=utf-8",
 };
 
+/** The viewer page's address for a channel on the endpoint at `endpointUrl`: it connects at once. */
+export function viewerPageUrl(endpointUrl: string, channel: string): string {
+  return new URL(`/?channel=${encodeURIComponent(channel)}`, endpointUrl).href;
+}
+
 export function isLoopbackAddress(address: string): boolean {
   const ip = address.replace(/^::ffff:/, "").replace(/^\[|\]$/g, "");
   return ip === "::1" || ip === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(ip);
