@@ -39,21 +39,40 @@ export class ConnectionTimer {
   readonly #origin: number;
   readonly #timings = new Map<Phase, PhaseTiming>();
 
-  constructor(clock: Clock = () => performance.now()) {
+  constructor(clock: Clock = () => performance.now(), origin = clock()) {
     this.#clock = clock;
-    this.#origin = clock();
+    this.#origin = origin;
+  }
+
+  /** Milliseconds since the timer was created. */
+  now(): number {
+    return this.#clock() - this.#origin;
+  }
+
+  /**
+   * A timer for one of several connections that share the phases marked so far: a master
+   * signals once, then each viewer's connection gets its own ICE, DTLS and first-frame marks.
+   */
+  fork(): ConnectionTimer {
+    const child = new ConnectionTimer(this.#clock, this.#origin);
+    for (const [phase, t] of this.#timings) child.#timings.set(phase, { ...t });
+    return child;
   }
 
   start(phase: Phase): void {
     const t = this.#get(phase);
-    t.start ??= this.#clock() - this.#origin;
+    t.start ??= this.now();
   }
 
-  /** Ends a phase; a phase ended without a start is taken to have started at the same time. */
-  end(phase: Phase): void {
+  /**
+   * Ends a phase, now or at an earlier `now()` reading (when the end is only known to have been
+   * the last of several events once they are over). A phase ended without a start is taken to
+   * have started at the same time.
+   */
+  end(phase: Phase, at: number = this.now()): void {
     const t = this.#get(phase);
     if (t.end !== undefined) return;
-    t.end = this.#clock() - this.#origin;
+    t.end = t.start !== undefined ? Math.max(at, t.start) : at;
     t.start ??= t.end;
   }
 

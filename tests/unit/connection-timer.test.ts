@@ -30,3 +30,32 @@ describe("connection timer", () => {
     assert.equal(timer.duration("firstFrame"), undefined);
   });
 });
+
+describe("connection timer: shared and late ends", () => {
+  test("a fork keeps the marks made so far; later marks stay with their own timer", () => {
+    const timer = new ConnectionTimer(fakeClock([0, 5, 8, 20, 30, 40]));
+    timer.start("connectWebSocket"); // 5
+    timer.end("connectWebSocket"); // 8
+    const first = timer.fork();
+    const second = timer.fork();
+    first.start("dtlsHandshake"); // 20
+    second.start("dtlsHandshake"); // 30
+    first.end("dtlsHandshake"); // 40
+    assert.equal(first.duration("connectWebSocket"), 3);
+    assert.equal(second.duration("connectWebSocket"), 3);
+    assert.equal(first.duration("dtlsHandshake"), 20);
+    assert.equal(second.duration("dtlsHandshake"), undefined);
+    assert.equal(timer.timings().find((t) => t.phase === "dtlsHandshake")?.start, undefined);
+  });
+
+  test("an end given as an earlier reading is kept, but never before the start", () => {
+    const timer = new ConnectionTimer(fakeClock([0, 10, 15, 30, 40, 50]));
+    timer.start("gatherSrflxCandidates"); // 10
+    const lastCandidate = timer.now(); // 15
+    timer.start("gatherRelayCandidates"); // 30
+    timer.end("gatherSrflxCandidates", lastCandidate);
+    timer.end("gatherRelayCandidates", lastCandidate);
+    assert.equal(timer.duration("gatherSrflxCandidates"), 5);
+    assert.equal(timer.duration("gatherRelayCandidates"), 0);
+  });
+});
