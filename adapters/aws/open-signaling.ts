@@ -71,6 +71,7 @@ export async function openSignaling(options: OpenSignalingOptions): Promise<Sign
     );
   }
   const kvs = kvsClientFor(target, log);
+  if (!options.storage) timer?.skip("joinStorageSession", "no storage session");
   await phase(timer, "getCredentials", () => target.credentials.get());
   const channel = await phase(
     timer,
