@@ -96,11 +96,11 @@ export function browserInteropTests(options: { binary?: string } = {}) {
           );
         });
         const text = `round trip ${crypto.randomUUID()}`;
-        const receivedBefore = await page.evaluate(() => globalThis.kvsrtcViewer.received.length);
         await page.evaluate((t) => globalThis.kvsrtcViewer.send(t), text);
+        // kvsrtc master answers each data-channel message with one that quotes it.
         await page.waitForFunction(
-          (n) => globalThis.kvsrtcViewer.received.length > n,
-          receivedBefore,
+          (t) => globalThis.kvsrtcViewer.received.some((m) => m.includes(t)),
+          text,
           { timeout: 10_000 },
         );
         const stats = (await page.evaluate(() => globalThis.kvsrtcViewer.stats))!;
