@@ -1,0 +1,17 @@
+/** The commands' log: messages at or above `--log-level` go to stderr, stdout stays for results. */
+import type { Log } from "../core/log.ts";
+import { type LogLevel, logLevels } from "./shared-options.ts";
+
+export function consoleLog(level: LogLevel): Log {
+  // logLevels runs from error to debug: a message is shown when it comes no later than `level`.
+  const shown = (l: LogLevel) => logLevels.indexOf(l) <= logLevels.indexOf(level);
+  const line = (l: LogLevel, prefix: string) => (message: string) => {
+    if (shown(l)) console.error(`${prefix}${message}`);
+  };
+  return {
+    debug: line("debug", "debug: "),
+    info: line("info", ""),
+    warn: line("warn", "warning: "),
+    error: line("error", "error: "),
+  };
+}
