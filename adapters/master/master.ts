@@ -1,0 +1,140 @@
+/**
+ * The master's session manager: one peer connection per viewer client id, each offer answered,
+ * ICE trickled both ways, at most `maxViewers` at once (KVS's limit is 10). A viewer that
+ * leaves, fails or times out is closed and forgotten completely; a new offer from the same
+ * client id replaces its old connection.
+ */
+import { EventEmitter } from "node:events";
+import type { Broadcast } from "../../core/media/broadcast.ts";
+import type { TrackKind } from "../../core/media/media-frame.ts";
+import type { Log } from "../../core/log.ts";
+import type { IceCandidate, IceServer, SessionDescription, SignalingClient } from "../aws/mod.ts";
+import { ViewerConnection } from "./viewer-connection.ts";
+
+export interface MasterOptions {
+  signaling: SignalingClient;
+  /** The current ICE servers (they are refreshed in the background). */
+  iceServers(): readonly IceServer[];
+  broadcast: Broadcast;
+  log: Log;
+  maxViewers?: number;
+  bindAddress?: string;
+  connectTimeoutMs?: number;
+  disconnectGraceMs?: number;
+  /** TEST ONLY: drops chosen RTP packets before their first transmission. */
+  testDropRtp?: (clientId: string, kind: TrackKind, sequenceNumber: number) => boolean;
+}
+
+export interface MasterEvents {
+  viewerJoined: [clientId: string];
+  viewerConnected: [clientId: string];
+  viewerLeft: [clientId: string, reason: string];
+  viewerRefused: [clientId: string, reason: string];
+  message: [clientId: string, text: string];
+}
+
+/** Candidates that came before their viewer's offer, kept a short while. */
+const earlyCandidateLimit = 64;
+const earlyCandidateMs = 30_000;
+
+export class Master extends EventEmitter<MasterEvents> {
+  readonly viewers = new Map<string, ViewerConnection>();
+  readonly maxViewers: number;
+  readonly #o: MasterOptions;
+  readonly #early = new Map<string, { candidates: IceCandidate[]; since: number }>();
+  readonly #detach: (() => void)[] = [];
+
+  constructor(options: MasterOptions) {
+    super();
+    this.#o = options;
+    this.maxViewers = options.maxViewers ?? 10;
+    const { signaling } = options;
+    const onOffer = (d: SessionDescription, from?: string) => this.#offer(d, from);
+    const onCandidate = (c: IceCandidate, from?: string) => this.#candidate(c, from);
+    signaling.on("sdpOffer", onOffer);
+    signaling.on("iceCandidate", onCandidate);
+    this.#detach.push(
+      () => signaling.off("sdpOffer", onOffer),
+      () => signaling.off("iceCandidate", onCandidate),
+    );
+  }
+
+  /** Early candidates held for viewers whose offer has not come (for leak checks). */
+  get earlyCandidateCount(): number {
+    return this.#early.size;
+  }
+
+  /** Closes every viewer and stops listening to signaling. */
+  stop(): void {
+    for (const detach of this.#detach.splice(0)) detach();
+    for (const viewer of [...this.viewers.values()]) viewer.close("the master is stopping");
+    this.#early.clear();
+  }
+
+  #offer(offer: SessionDescription, clientId?: string) {
+    const { log } = this.#o;
+    if (!clientId) {
+      log.warn("ignored an SDP offer without a sender client id");
+      return;
+    }
+    this.viewers.get(clientId)?.close("it sent a new offer");
+    if (this.viewers.size >= this.maxViewers) {
+      const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
+        `(--max-viewers ${this.maxViewers})`;
+      this.#early.delete(clientId);
+      log.warn(`refused viewer ${clientId}: ${reason}`);
+      this.emit("viewerRefused", clientId, reason);
+      return;
+    }
+    let viewer: ViewerConnection;
+    try {
+      viewer = new ViewerConnection({
+        clientId,
+        offer,
+        broadcast: this.#o.broadcast,
+        iceServers: this.#o.iceServers(),
+        bindAddress: this.#o.bindAddress,
+        log,
+        sendAnswer: (answer) => this.#o.signaling.sendSdpAnswer(answer, clientId),
+        sendCandidate: (c) => this.#o.signaling.sendIceCandidate(c, clientId),
+        connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
+        disconnectGraceMs: this.#o.disconnectGraceMs ?? 5_000,
+        testDropRtp: this.#o.testDropRtp &&
+          ((kind, seq) => this.#o.testDropRtp!(clientId, kind, seq)),
+      });
+    } catch (error) {
+      const reason = `cannot answer its offer: ${(error as Error).message}`;
+      log.warn(`refused viewer ${clientId}: ${reason}`);
+      this.emit("viewerRefused", clientId, reason);
+      return;
+    }
+    this.viewers.set(clientId, viewer);
+    viewer.on("connected", () => this.emit("viewerConnected", clientId));
+    viewer.on("message", (text) => this.emit("message", clientId, text));
+    viewer.once("closed", (reason) => {
+      if (this.viewers.get(clientId) === viewer) this.viewers.delete(clientId);
+      viewer.removeAllListeners();
+      this.emit("viewerLeft", clientId, reason);
+    });
+    this.emit("viewerJoined", clientId);
+    for (const c of this.#early.get(clientId)?.candidates ?? []) viewer.addRemoteCandidate(c);
+    this.#early.delete(clientId);
+  }
+
+  #candidate(candidate: IceCandidate, clientId?: string) {
+    if (!clientId) return;
+    const viewer = this.viewers.get(clientId);
+    if (viewer) {
+      viewer.addRemoteCandidate(candidate);
+      return;
+    }
+    const now = Date.now();
+    for (const [id, early] of this.#early) {
+      if (now - early.since > earlyCandidateMs) this.#early.delete(id);
+    }
+    if (this.#early.size >= this.maxViewers * 2 && !this.#early.has(clientId)) return;
+    const early = this.#early.get(clientId) ?? { candidates: [], since: now };
+    if (early.candidates.length < earlyCandidateLimit) early.candidates.push(candidate);
+    this.#early.set(clientId, early);
+  }
+}

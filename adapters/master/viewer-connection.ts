@@ -1,0 +1,190 @@
+/**
+ * The master's connection to one viewer: its peer connection, one sender per track reading the
+ * shared frame rings, the data channel (each message is answered with an echo), a sender report
+ * every second, and a deadline to connect. Everything it holds goes in close().
+ */
+import { EventEmitter } from "node:events";
+import type { DataChannel } from "node-datachannel";
+import type { Broadcast } from "../../core/media/broadcast.ts";
+import type { TrackKind } from "../../core/media/media-frame.ts";
+import { TrackSender } from "../../core/media/track-sender.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { isRtcp } from "../../core/rtcp/header.ts";
+import type { Log } from "../../core/log.ts";
+import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
+import { answerOffer } from "../webrtc/answer.ts";
+import type { MediaTrack } from "../webrtc/media-track.ts";
+import { Peer } from "../webrtc/peer.ts";
+
+export interface ViewerConnectionOptions {
+  clientId: string;
+  offer: SessionDescription;
+  broadcast: Broadcast;
+  iceServers: readonly IceServer[];
+  bindAddress?: string;
+  log: Log;
+  sendAnswer(answer: SessionDescription): void;
+  sendCandidate(candidate: IceCandidate): void;
+  /** A viewer not connected this long after its offer is dropped. */
+  connectTimeoutMs: number;
+  /** How long a disconnected viewer may take to come back. */
+  disconnectGraceMs: number;
+  /** TEST ONLY: drops chosen RTP packets before their first transmission. */
+  testDropRtp?: (kind: TrackKind, sequenceNumber: number) => boolean;
+}
+
+export interface ViewerConnectionEvents {
+  connected: [];
+  message: [text: string];
+  closed: [reason: string];
+}
+
+const senderReportIntervalMs = 1000;
+
+function randomSsrc(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] || 1;
+}
+
+export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
+  readonly clientId: string;
+  readonly timer = new ConnectionTimer();
+  readonly peer: Peer;
+  readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
+  readonly #log: Log;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #unsubscribe?: () => void;
+  #dataChannels: DataChannel[] = [];
+  #closed = false;
+
+  constructor(o: ViewerConnectionOptions) {
+    super();
+    this.clientId = o.clientId;
+    this.#log = o.log;
+    this.peer = new Peer({
+      name: `viewer ${o.clientId}`,
+      iceServers: o.iceServers,
+      bindAddress: o.bindAddress,
+      timer: this.timer,
+      log: o.log,
+    });
+    this.peer.on("localCandidate", (c) => o.sendCandidate(c));
+    this.peer.on("state", (state) => this.#onState(state, o.disconnectGraceMs));
+    this.peer.pc.onDataChannel((dc) => this.#serveDataChannel(dc));
+    this.#after(o.connectTimeoutMs, () => {
+      if (this.peer.state !== "connected") {
+        this.close(`did not connect within ${o.connectTimeoutMs / 1000} s`);
+      }
+    });
+    const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
+    try {
+      const { answer, video, audio } = answerOffer(this.peer, o.offer, {
+        profileLevelId: o.broadcast.profileLevelId,
+        videoSsrc: ssrcs.video,
+        audioSsrc: ssrcs.audio,
+        cname: "kvsrtc",
+      });
+      for (const track of [video, audio]) if (track) this.#addSender(track, ssrcs[track.kind], o);
+      o.sendAnswer(answer);
+    } catch (error) {
+      this.close((error as Error).message);
+      throw error;
+    }
+    this.#unsubscribe = o.broadcast.subscribe((frame) => {
+      this.senders.get(frame.kind)?.sender.pump();
+      this.#markFirstFrame();
+    });
+    const sr = setInterval(() => this.#sendReports(), senderReportIntervalMs);
+    this.#timers.add(sr);
+  }
+
+  addRemoteCandidate(candidate: IceCandidate): void {
+    this.peer.addRemoteCandidate(candidate);
+  }
+
+  /** Timers held (for leak checks). */
+  get timerCount(): number {
+    return this.#timers.size;
+  }
+
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const { sender } of this.senders.values()) sender.retransmitBuffer.clear();
+    for (const dc of this.#dataChannels) dc.close();
+    this.#dataChannels = [];
+    this.peer.close();
+    this.emit("closed", reason);
+  }
+
+  #addSender(track: MediaTrack, ssrc: number, o: ViewerConnectionOptions) {
+    const kind = track.kind;
+    const sender = new TrackSender({
+      ring: o.broadcast.ring(kind),
+      ssrc,
+      payloadType: track.payloadType,
+      clockRate: track.clockRate,
+      send: (packet) => track.send(packet),
+      dropBeforeSend: o.testDropRtp && ((seq) => o.testDropRtp!(kind, seq)),
+    });
+    this.senders.set(kind, { sender, track });
+    track.onOpen(() => {
+      this.timer.start("firstFrame");
+      sender.start();
+      this.#markFirstFrame();
+    });
+    track.onPacket((packet) => {
+      if (!isRtcp(packet)) return;
+      try {
+        sender.handleRtcp(packet);
+      } catch (error) {
+        this.#log.debug(`viewer ${this.clientId}: bad RTCP ignored: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  #markFirstFrame() {
+    if ((this.senders.get("video")?.sender.stats.framesSent ?? 0) > 0) this.timer.end("firstFrame");
+  }
+
+  #sendReports() {
+    for (const { sender, track } of this.senders.values()) {
+      const sr = sender.started ? sender.senderReport() : undefined;
+      if (sr) track.send(sr);
+    }
+  }
+
+  #serveDataChannel(dc: DataChannel) {
+    this.#dataChannels.push(dc);
+    dc.onMessage((message) => {
+      const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+      this.emit("message", text);
+      try {
+        dc.sendMessage(`echo: ${text}`);
+      } catch (error) {
+        this.#log.debug(`viewer ${this.clientId}: no echo: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  #onState(state: string, graceMs: number) {
+    if (state === "connected") this.emit("connected");
+    else if (state === "failed") this.close("the connection failed");
+    else if (state === "closed") this.close("the viewer closed the connection");
+    else if (state === "disconnected") {
+      this.#after(graceMs, () => {
+        if (this.peer.state !== "connected") this.close("disconnected");
+      });
+    }
+  }
+
+  #after(ms: number, work: () => void) {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      work();
+    }, ms);
+    this.#timers.add(t);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The master's side of one viewer's offer: send-only H.264 and Opus tracks on the offer's own
+ * mids and payload types, added BEFORE the offer is applied (otherwise libdatachannel answers
+ * with every codec the offer listed), an H.264 format chosen to match the source's profile
+ * with packetization-mode 1, and our SSRCs in the answer so RTCP about them reaches our tracks.
+ */
+import ndc from "node-datachannel";
+import { chooseH264Format, h264AnswerParameters } from "../../core/sdp/h264-format.ts";
+import { parseMediaSections } from "../../core/sdp/offer.ts";
+import type { SessionDescription } from "../aws/mod.ts";
+import { MediaTrack } from "./media-track.ts";
+import type { Peer } from "./peer.ts";
+
+export interface SendingStream {
+  /** The source's profile-level-id (from its SPS). */
+  profileLevelId: string;
+  videoSsrc: number;
+  audioSsrc: number;
+  /** RTCP CNAME and media stream id. */
+  cname: string;
+}
+
+export interface Answer {
+  answer: SessionDescription;
+  video?: MediaTrack;
+  audio?: MediaTrack;
+}
+
+/** A viewer's offer we cannot answer: the message says why. */
+export class OfferError extends Error {
+  override name = "OfferError";
+}
+
+export function answerOffer(peer: Peer, offer: SessionDescription, stream: SendingStream): Answer {
+  let sections;
+  try {
+    sections = parseMediaSections(offer.sdp);
+  } catch (error) {
+    throw new OfferError((error as Error).message);
+  }
+  const wantsMedia = (s: { direction: string }) =>
+    s.direction === "recvonly" || s.direction === "sendrecv";
+  const result: Omit<Answer, "answer"> = {};
+  for (const section of sections) {
+    if (section.kind === "video" && wantsMedia(section) && !result.video) {
+      const format = chooseH264Format(section.formats, stream.profileLevelId);
+      if (!format) {
+        throw new OfferError(
+          `the offer has no H.264 packetization-mode=1 format for profile-level-id ` +
+            `${stream.profileLevelId}`,
+        );
+      }
+      const video = new ndc.Video(section.mid, "SendOnly");
+      video.addH264Codec(format.payloadType, h264AnswerParameters(stream.profileLevelId));
+      video.addSSRC(stream.videoSsrc, stream.cname, stream.cname, `${stream.cname}-video`);
+      result.video = new MediaTrack(peer.pc.addTrack(video), "video", format.payloadType, 90000);
+    } else if (section.kind === "audio" && wantsMedia(section) && !result.audio) {
+      const format = section.formats.find((f) => f.codec.toLowerCase() === "opus");
+      if (!format) continue; // video only, then
+      const audio = new ndc.Audio(section.mid, "SendOnly");
+      audio.addOpusCodec(format.payloadType);
+      audio.addSSRC(stream.audioSsrc, stream.cname, stream.cname, `${stream.cname}-audio`);
+      result.audio = new MediaTrack(peer.pc.addTrack(audio), "audio", format.payloadType, 48000);
+    }
+  }
+  if (!result.video && !result.audio) {
+    throw new OfferError("the offer asks to receive neither video nor audio");
+  }
+  // The viewer's offer says actpass (either DTLS role). Applied as "active", it makes our answer
+  // passive: the viewer starts the DTLS handshake once its ICE is up. The other way round, our
+  // ClientHello often reached the viewer before its DTLS transport was ready and the handshake
+  // waited a full 1 s retransmission (seen on loopback: DTLS 1000 ms -> 4 ms).
+  peer.setRemoteDescription({
+    type: "offer",
+    sdp: offer.sdp.replace(/^a=setup:actpass/gm, "a=setup:active"),
+  });
+  const local = peer.pc.localDescription();
+  if (!local || local.type !== "answer") throw new OfferError("no answer was made for the offer");
+  return { answer: { type: "answer", sdp: local.sdp }, ...result };
+}

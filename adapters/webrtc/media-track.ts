@@ -1,0 +1,48 @@
+/**
+ * A node-datachannel track carrying our own RTP (no libdatachannel packetizer or RTCP
+ * handlers on it): packets go out with sendMessageBinary as they are; every packet that comes
+ * in (RTP on a receiving track, raw RTCP on a sending one) reaches `onPacket`.
+ */
+import type { Track } from "node-datachannel";
+import type { TrackKind } from "../../core/media/media-frame.ts";
+
+export class MediaTrack {
+  readonly kind: TrackKind;
+  readonly payloadType: number;
+  readonly clockRate: number;
+  readonly #track: Track;
+
+  constructor(track: Track, kind: TrackKind, payloadType: number, clockRate: number) {
+    this.#track = track;
+    this.kind = kind;
+    this.payloadType = payloadType;
+    this.clockRate = clockRate;
+  }
+
+  get isOpen(): boolean {
+    return this.#track.isOpen();
+  }
+
+  /** One RTP or RTCP packet; false when the track is closed or the transport refused it. */
+  send(packet: Uint8Array): boolean {
+    try {
+      return this.#track.isOpen() && this.#track.sendMessageBinary(packet as Buffer);
+    } catch {
+      return false;
+    }
+  }
+
+  onOpen(callback: () => void): void {
+    this.#track.onOpen(callback);
+  }
+
+  onClosed(callback: () => void): void {
+    this.#track.onClosed(callback);
+  }
+
+  onPacket(callback: (packet: Uint8Array) => void): void {
+    this.#track.onMessage((message) =>
+      callback(new Uint8Array(message.buffer, message.byteOffset, message.byteLength))
+    );
+  }
+}

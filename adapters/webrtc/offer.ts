@@ -1,0 +1,52 @@
+/**
+ * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1)
+ * and Opus, plus a data channel, as the KVS viewers do. Tracks carry our own RTCP out (NACK,
+ * PLI, RR) and bring raw RTP in.
+ */
+import ndc, { type DataChannel } from "node-datachannel";
+import type { SessionDescription } from "../aws/mod.ts";
+import { MediaTrack } from "./media-track.ts";
+import type { Peer } from "./peer.ts";
+
+/** Payload type -> profile-level-id offered (Constrained Baseline first, as browsers do). */
+const h264Offers: [number, string][] = [
+  [102, "42e01f"],
+  [104, "42001f"],
+  [106, "4d001f"],
+  [108, "640032"],
+];
+const opusPayloadType = 111;
+
+/** The data channel label the KVS SDKs use. */
+export const dataChannelLabel = "kvsDataChannel";
+
+export interface Offer {
+  offer: SessionDescription;
+  video: MediaTrack;
+  audio: MediaTrack;
+  dataChannel: DataChannel;
+}
+
+export function makeViewerOffer(peer: Peer): Offer {
+  const video = new ndc.Video("0", "RecvOnly");
+  for (const [pt, profileLevelId] of h264Offers) {
+    video.addH264Codec(
+      pt,
+      `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId}`,
+    );
+  }
+  const audio = new ndc.Audio("1", "RecvOnly");
+  audio.addOpusCodec(opusPayloadType);
+  const videoTrack = new MediaTrack(peer.pc.addTrack(video), "video", 0, 90000);
+  const audioTrack = new MediaTrack(peer.pc.addTrack(audio), "audio", opusPayloadType, 48000);
+  const dataChannel = peer.pc.createDataChannel(dataChannelLabel);
+  peer.pc.setLocalDescription("offer");
+  const local = peer.pc.localDescription();
+  if (!local || local.type !== "offer") throw new Error("libdatachannel made no offer");
+  return {
+    offer: { type: "offer", sdp: local.sdp },
+    video: videoTrack,
+    audio: audioTrack,
+    dataChannel,
+  };
+}

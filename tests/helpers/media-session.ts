@@ -1,0 +1,149 @@
+/**
+ * In-process master and viewers through an in-process local endpoint, over real WebRTC on
+ * loopback: what the media-path integration tests and benchmarks build on.
+ */
+import {
+  type KvsTarget,
+  openSignaling,
+  resolveTarget,
+  type SignalingSession,
+} from "../../adapters/aws/mod.ts";
+import { Master, type MasterOptions } from "../../adapters/master/master.ts";
+import { openSource, type SourceSettings } from "../../adapters/media/open-source.ts";
+import type { MediaSource } from "../../adapters/media/source.ts";
+import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
+import { Broadcast } from "../../core/media/broadcast.ts";
+import { silentLog } from "../../core/log.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { findNalUnits } from "../../core/h264/nal-unit.ts";
+
+export interface MasterSetup {
+  target: KvsTarget;
+  session: SignalingSession;
+  master: Master;
+  broadcast: Broadcast;
+  source: MediaSource;
+  stop(): Promise<void>;
+}
+
+export async function startMaster(
+  channel: string,
+  options: Partial<MasterOptions> & { source?: SourceSettings } = {},
+): Promise<MasterSetup> {
+  const target = await resolveTarget({}, {});
+  const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
+  const broadcast = new Broadcast();
+  const source = openSource(options.source ?? { fps: 30 });
+  source.start({
+    video: (au, t) => broadcast.pushVideo(au, t),
+    audio: (p, t) => broadcast.pushAudio(p, t),
+  });
+  const master = new Master({
+    signaling: session.signaling,
+    iceServers: () => session.iceServers,
+    broadcast,
+    log: silentLog,
+    bindAddress: "127.0.0.1",
+    ...options,
+  });
+  return {
+    target,
+    session,
+    master,
+    broadcast,
+    source,
+    async stop() {
+      source.stop();
+      master.stop();
+      session.close();
+      await target.close();
+    },
+  };
+}
+
+export interface TestViewer {
+  client: ViewerClient;
+  session: SignalingSession;
+  timer: ConnectionTimer;
+  frames: Uint8Array[];
+  audio: Uint8Array[];
+  messages: string[];
+  close(): void;
+}
+
+/** A viewer on the master's endpoint; resolves once its signaling is open (not yet connected). */
+export async function openViewer(
+  setup: MasterSetup,
+  channel: string,
+  clientId: string,
+): Promise<TestViewer> {
+  const timer = new ConnectionTimer();
+  const session = await openSignaling({
+    target: setup.target,
+    channel,
+    role: "VIEWER",
+    clientId,
+    timer,
+  });
+  const client = new ViewerClient({
+    signaling: session.signaling,
+    iceServers: session.iceServers,
+    clientId,
+    bindAddress: "127.0.0.1",
+    timer,
+    log: silentLog,
+  });
+  const viewer: TestViewer = {
+    client,
+    session,
+    timer,
+    frames: [],
+    audio: [],
+    messages: [],
+    close() {
+      client.close();
+      session.close();
+    },
+  };
+  client.on("frame", (au) => viewer.frames.push(au.data));
+  client.on("audio", (p) => viewer.audio.push(p.slice()));
+  client.on("message", (m) => viewer.messages.push(m));
+  return viewer;
+}
+
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The NAL units of an Annex-B buffer, joined as a string key (start codes dropped). */
+export function nalKey(au: Uint8Array): string {
+  return findNalUnits(au).map((n) =>
+    Buffer.from(au.subarray(n.offset, n.offset + n.length)).toString("base64")
+  ).join(",");
+}
+
+/**
+ * Checks that `received` are source frames, whole and in order (looping): returns the source
+ * index of the first, or throws naming the first frame that differs.
+ */
+export function assertSourceOrder(
+  received: readonly Uint8Array[],
+  source: readonly Uint8Array[],
+): number {
+  const keys = source.map(nalKey);
+  const first = keys.indexOf(nalKey(received[0]));
+  if (first === -1) throw new Error("the first frame received is not a source frame");
+  received.forEach((au, i) => {
+    const expected = (first + i) % source.length;
+    if (nalKey(au) !== keys[expected]) {
+      throw new Error(`frame ${i} received is not source frame ${expected + 1} (NAL units differ)`);
+    }
+  });
+  return first;
+}
