@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import type { Broadcast } from "../../core/media/broadcast.ts";
 import type { TrackKind } from "../../core/media/media-frame.ts";
 import type { Log } from "../../core/log.ts";
+import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { IceCandidate, IceServer, SessionDescription, SignalingClient } from "../aws/mod.ts";
 import { ViewerConnection } from "./viewer-connection.ts";
 
@@ -19,6 +20,13 @@ export interface MasterOptions {
   log: Log;
   maxViewers?: number;
   bindAddress?: string;
+  /** Only relayed (TURN) candidates. */
+  relayOnly?: boolean;
+  /**
+   * The master's connection timer (its signaling phases): each viewer's connection gets a
+   * fork of it, so its metrics show those phases and its own ICE, DTLS and first frame.
+   */
+  timer?: ConnectionTimer;
   connectTimeoutMs?: number;
   disconnectGraceMs?: number;
   /** TEST ONLY: drops chosen RTP packets before their first transmission. */
@@ -94,6 +102,8 @@ export class Master extends EventEmitter<MasterEvents> {
         broadcast: this.#o.broadcast,
         iceServers: this.#o.iceServers(),
         bindAddress: this.#o.bindAddress,
+        relayOnly: this.#o.relayOnly,
+        timer: this.#o.timer,
         log,
         sendAnswer: (answer) => this.#o.signaling.sendSdpAnswer(answer, clientId),
         sendCandidate: (c) => this.#o.signaling.sendIceCandidate(c, clientId),

@@ -22,6 +22,9 @@ export interface ViewerConnectionOptions {
   broadcast: Broadcast;
   iceServers: readonly IceServer[];
   bindAddress?: string;
+  relayOnly?: boolean;
+  /** The master's timer, forked for this connection (else a new one). */
+  timer?: ConnectionTimer;
   log: Log;
   sendAnswer(answer: SessionDescription): void;
   sendCandidate(candidate: IceCandidate): void;
@@ -47,7 +50,7 @@ function randomSsrc(): number {
 
 export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
   readonly clientId: string;
-  readonly timer = new ConnectionTimer();
+  readonly timer: ConnectionTimer;
   readonly peer: Peer;
   readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
   readonly #log: Log;
@@ -60,10 +63,14 @@ export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
     super();
     this.clientId = o.clientId;
     this.#log = o.log;
+    this.timer = o.timer?.fork() ?? new ConnectionTimer();
+    // First frame, as the reference times it on a master: from the viewer's offer received.
+    this.timer.start("firstFrame");
     this.peer = new Peer({
       name: `viewer ${o.clientId}`,
       iceServers: o.iceServers,
       bindAddress: o.bindAddress,
+      relayOnly: o.relayOnly,
       timer: this.timer,
       log: o.log,
     });
@@ -131,7 +138,7 @@ export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
     });
     this.senders.set(kind, { sender, track });
     track.onOpen(() => {
-      this.timer.start("firstFrame");
+      this.peer.trackOpened();
       sender.start();
       this.#markFirstFrame();
     });

@@ -25,6 +25,8 @@ export interface ViewerClientOptions {
   iceServers: readonly IceServer[];
   clientId: string;
   bindAddress?: string;
+  /** Only relayed (TURN) candidates. */
+  relayOnly?: boolean;
   timer?: ConnectionTimer;
   log: Log;
   /** How long to wait for the master's answer and the connection. */
@@ -80,10 +82,13 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     super();
     this.#o = options;
     const { signaling, timer } = options;
+    // First frame, as the reference times it on a viewer: from making its offer.
+    timer?.start("firstFrame");
     this.peer = new Peer({
       name: `viewer ${options.clientId}`,
       iceServers: options.iceServers,
       bindAddress: options.bindAddress,
+      relayOnly: options.relayOnly,
       timer,
       log: options.log,
     });
@@ -107,6 +112,8 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#dataChannel = offer.dataChannel;
     this.#video.onPacket((p) => this.#onVideoPacket(p));
     this.#audio.onPacket((p) => this.#onAudioPacket(p));
+    this.#video.onOpen(() => this.peer.trackOpened());
+    this.#audio.onOpen(() => this.peer.trackOpened());
     this.#dataChannel.onOpen(() => this.emit("dataChannelOpen"));
     this.#dataChannel.onMessage((m) =>
       this.emit("message", typeof m === "string" ? m : new TextDecoder().decode(m))

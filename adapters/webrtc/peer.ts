@@ -17,9 +17,18 @@ export interface PeerOptions {
   iceServers: readonly IceServer[];
   /** Local address for ICE sockets (tests: 127.0.0.1); default: every interface. */
   bindAddress?: string;
+  /** Only relayed (TURN) candidates: RTCPeerConnection's iceTransportPolicy "relay". */
+  relayOnly?: boolean;
   timer?: ConnectionTimer;
   log?: Log;
 }
+
+/** Gathering starts all three at once (host, STUN Binding, TURN Allocate). */
+const gatheringPhases = [
+  ["host", "gatherHostCandidates"],
+  ["srflx", "gatherSrflxCandidates"],
+  ["relay", "gatherRelayCandidates"],
+] as const;
 
 export type PeerState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
 
@@ -36,23 +45,28 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly #timer?: ConnectionTimer;
   #pending: IceCandidate[] | undefined = [];
   #mids: string[] = [];
-  #gathered = new Set<string>();
+  /** Candidate type -> when (timer reading) the last one of that type was gathered. */
+  #gathered = new Map<string, number>();
   #closed = false;
+  readonly #iceServers: readonly IceServer[];
+  readonly #relayOnly: boolean;
 
   constructor(options: PeerOptions) {
     super();
     this.name = options.name;
     this.#log = options.log ?? silentLog;
     this.#timer = options.timer;
+    this.#iceServers = options.iceServers;
+    this.#relayOnly = options.relayOnly ?? false;
     this.pc = new ndc.PeerConnection(options.name, {
       iceServers: toNdcIceServers(options.iceServers),
       bindAddress: options.bindAddress,
+      iceTransportPolicy: options.relayOnly ? "relay" : "all",
     });
     const timer = this.#timer;
     this.pc.onLocalCandidate((candidate, mid) => {
       const type = /\btyp (\w+)/.exec(candidate)?.[1] ?? "host";
-      this.#gathered.add(type);
-      if (type !== "host") timer?.end("gatherHostCandidates");
+      this.#gathered.set(type, timer?.now() ?? 0);
       const index = this.#mids.indexOf(mid);
       this.emit("localCandidate", {
         candidate: candidate.replace(/^a=/, ""),
@@ -62,9 +76,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     });
     this.pc.onGatheringStateChange((state) => {
       if (state === "in-progress") {
-        timer?.start("gatherHostCandidates");
-        timer?.start("gatherSrflxCandidates");
-        timer?.start("gatherRelayCandidates");
+        for (const [, phase] of gatheringPhases) timer?.start(phase);
       } else if (state === "complete") this.#gatheringDone();
     });
     this.pc.onIceStateChange((state) => {
@@ -75,11 +87,19 @@ export class Peer extends EventEmitter<PeerEvents> {
       }
     });
     this.pc.onStateChange((state) => {
-      if (state === "connected") timer?.end("dtlsHandshake");
+      if (state === "connected") timer?.end("dtlsHandshake"); // a data-channel-only connection
       this.state = state as PeerState;
       this.#log.debug(`${this.name}: peer connection ${state}`);
       this.emit("state", this.state);
     });
+  }
+
+  /**
+   * A media track opened: libdatachannel opens tracks as soon as DTLS is done, while the peer
+   * connection reports "connected" only after the SCTP association of a data channel too.
+   */
+  trackOpened(): void {
+    this.#timer?.end("dtlsHandshake");
   }
 
   /** Applies the remote offer or answer, then any candidates that arrived before it. */
@@ -134,23 +154,28 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.state = "closed";
   }
 
+  /**
+   * Gathering is over: each candidate type's phase ends at the last candidate of that type
+   * (as the reference ends srflx/relay when its pending requests reach 0), or says why none came.
+   */
   #gatheringDone() {
     const timer = this.#timer;
     if (!timer) return;
-    timer.end("gatherHostCandidates");
-    for (
-      const [type, phase] of [["srflx", "gatherSrflxCandidates"], [
-        "relay",
-        "gatherRelayCandidates",
-      ]] as const
-    ) {
-      if (this.#gathered.has(type)) timer.end(phase);
-      else {timer.skip(
-          phase,
-          `no ${type} candidate (${
-            type === "srflx" ? "no STUN server answered" : "no TURN server"
-          })`,
-        );}
+    for (const [type, phase] of gatheringPhases) {
+      const last = this.#gathered.get(type);
+      if (last !== undefined) timer.end(phase, last);
+      else timer.skip(phase, this.#noCandidateReason(type));
     }
+  }
+
+  #noCandidateReason(type: "host" | "srflx" | "relay"): string {
+    if (this.#relayOnly && type !== "relay") return "relay only";
+    const scheme = { host: "", srflx: "stun", relay: "turn" }[type];
+    if (!scheme) return "no local address";
+    const configured = this.#iceServers.some((s) =>
+      s.urls.some((url) => url.toLowerCase().startsWith(scheme))
+    );
+    const server = type === "srflx" ? "STUN server" : "TURN server";
+    return configured ? `no ${server} answered` : `no ${server}`;
   }
 }

@@ -81,6 +81,14 @@ export class ConnectionTimer {
     this.#get(phase).note ??= note;
   }
 
+  /** Every phase has ended or been skipped: nothing more will be marked. */
+  isComplete(): boolean {
+    return phases.every((phase) => {
+      const t = this.#timings.get(phase);
+      return t?.end !== undefined || t?.note !== undefined;
+    });
+  }
+
   duration(phase: Phase): number | undefined {
     const t = this.#timings.get(phase);
     return t?.start !== undefined && t.end !== undefined ? t.end - t.start : undefined;
