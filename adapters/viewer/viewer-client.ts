@@ -94,7 +94,13 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     });
     const onAnswer = (answer: { type: "offer" | "answer"; sdp: string }) => {
       if (answer.type === "answer" && !this.#closed && !this.peer.pc.remoteDescription()) {
-        this.peer.setRemoteDescription(answer);
+        try {
+          this.peer.setRemoteDescription(answer);
+        } catch (error) {
+          // libdatachannel now and then refuses a sound answer under load ("Got a remote
+          // candidate without ICE transport"): this connection ends, the process goes on.
+          this.close(`the master's answer could not be applied: ${(error as Error).message}`);
+        }
       }
     };
     const onCandidate = (c: Parameters<Peer["addRemoteCandidate"]>[0]) =>
