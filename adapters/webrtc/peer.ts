@@ -47,6 +47,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   #mids: string[] = [];
   /** Candidate type -> when (timer reading) the last one of that type was gathered. */
   #gathered = new Map<string, number>();
+  /** Local candidates seen so far ("candidate:..." lines), and gathering's state. */
+  #seen = new Set<string>();
+  #gathering: "on" | "complete" | "timed" = "on";
   #closed = false;
   readonly #iceServers: readonly IceServer[];
   readonly #relayOnly: boolean;
@@ -67,6 +70,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.pc.onLocalCandidate((candidate, mid) => {
       const type = /\btyp (\w+)/.exec(candidate)?.[1] ?? "host";
       this.#gathered.set(type, timer?.now() ?? 0);
+      this.#seen.add(candidate.replace(/^a=/, ""));
+      if (this.#gathering === "complete") this.#gatheringDone();
       const index = this.#mids.indexOf(mid);
       this.emit("localCandidate", {
         candidate: candidate.replace(/^a=/, ""),
@@ -77,7 +82,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.pc.onGatheringStateChange((state) => {
       if (state === "in-progress") {
         for (const [, phase] of gatheringPhases) timer?.start(phase);
-      } else if (state === "complete") this.#gatheringDone();
+      } else if (state === "complete") {
+        this.#gathering = "complete";
+        this.#gatheringDone();
+      }
     });
     this.pc.onIceStateChange((state) => {
       if (state === "checking") timer?.start("findPeerToPeerConnection");
@@ -87,7 +95,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       }
     });
     this.pc.onStateChange((state) => {
-      if (state === "connected") timer?.end("dtlsHandshake"); // a data-channel-only connection
+      if (state === "connected") this.#dtlsDone(); // a data-channel-only connection
       this.state = state as PeerState;
       this.#log.debug(`${this.name}: peer connection ${state}`);
       this.emit("state", this.state);
@@ -99,6 +107,16 @@ export class Peer extends EventEmitter<PeerEvents> {
    * connection reports "connected" only after the SCTP association of a data channel too.
    */
   trackOpened(): void {
+    this.#dtlsDone();
+  }
+
+  /**
+   * DTLS is done, so ICE had found its pair: the callbacks come on separate queues, and the
+   * ICE one may not have arrived yet. Marks are when JavaScript hears of an event.
+   */
+  #dtlsDone() {
+    this.#timer?.end("findPeerToPeerConnection");
+    this.#timer?.start("dtlsHandshake");
     this.#timer?.end("dtlsHandshake");
   }
 
@@ -160,7 +178,12 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   #gatheringDone() {
     const timer = this.#timer;
-    if (!timer) return;
+    if (!timer || this.#gathering === "timed") return;
+    // Each callback kind reaches JavaScript on its own queue: "complete" may come before the
+    // last candidates. The local description lists them all; wait until each has been seen.
+    const listed = this.pc.localDescription()?.sdp.match(/^a=candidate:.*$/gm) ?? [];
+    if (listed.some((line) => !this.#seen.has(line.slice(2).trim()))) return;
+    this.#gathering = "timed";
     for (const [type, phase] of gatheringPhases) {
       const last = this.#gathered.get(type);
       if (last !== undefined) timer.end(phase, last);
