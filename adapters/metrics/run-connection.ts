@@ -44,6 +44,8 @@ export interface ConnectionRun {
 }
 
 const pollMs = 5;
+/** How long a viewer-only run keeps its connection up after its own phases are done. */
+const remoteGraceMs = 1000;
 
 /** The run's deadline, and the first failure either side reported. */
 class RunClock {
@@ -73,8 +75,8 @@ class RunClock {
    * A side's timings once every phase has ended or said why not: after the first frame, ICE
    * gathering may still be finishing (a slow STUN or TURN server).
    */
-  settled(timer: ConnectionTimer, side: Side): Promise<PhaseTiming[]> {
-    return this.until(() => timer.isComplete() ? timer.timings() : undefined, () => {
+  settled(timer: ConnectionTimer, side: Side, ended = () => false): Promise<PhaseTiming[]> {
+    return this.until(() => timer.isComplete() || ended() ? timer.timings() : undefined, () => {
       const open = timer.timings().filter((t) => t.end === undefined && t.note === undefined);
       return `end of ${open.map((t) => t.phase).join(", ")} on the ${side} side`;
     });
@@ -87,6 +89,8 @@ export async function runConnection(options: RunConnectionOptions): Promise<Conn
   const clock = new RunClock(options.timeoutMs);
   const cleanup: (() => void)[] = [];
   const viewerCandidateTypes: string[] = [];
+  const firstFrameSent = new Set<string>();
+  const viewersGone = new Set<string>();
   try {
     let master: Master | undefined;
     if (role !== "viewer") {
@@ -118,7 +122,10 @@ export async function runConnection(options: RunConnectionOptions): Promise<Conn
         maxViewers: 1,
       });
       master.on("viewerLeft", (id, reason) => {
-        clock.failure ??= `the master lost viewer ${id}: ${reason}`;
+        // After its first frame a viewer may go (another process's run is over): the phases
+        // still open then stay "not reached".
+        if (firstFrameSent.has(id)) viewersGone.add(id);
+        else clock.failure ??= `the master lost viewer ${id}: ${reason}`;
       });
       cleanup.push(() => master!.stop());
     }
@@ -160,7 +167,12 @@ export async function runConnection(options: RunConnectionOptions): Promise<Conn
         () => master!.viewers.get(clientId),
         `offer from viewer ${clientId}`,
       );
-      run.master = await clock.settled(connection.timer, "master");
+      const id = clientId;
+      await clock.until(() => {
+        if (connection.timer.duration("firstFrame") === undefined) return undefined;
+        return firstFrameSent.add(id);
+      }, `first frame sent to viewer ${id}`);
+      run.master = await clock.settled(connection.timer, "master", () => viewersGone.has(id));
       run.candidatePairs.master = connection.peer.selectedCandidatePair();
     }
     if (viewer) {
@@ -171,6 +183,8 @@ export async function runConnection(options: RunConnectionOptions): Promise<Conn
         `${frames === 1 ? "first frame" : `${frames} frames`} received by viewer ${clientId}`,
       );
       run.viewer = await clock.settled(timer, "viewer");
+      // A master in another process is still timing its side (its gathering may end later).
+      if (role === "viewer") await new Promise((resolve) => setTimeout(resolve, remoteGraceMs));
       run.framesReceived = client.stats.frames;
       run.candidatePairs.viewer = client.peer.selectedCandidatePair();
     }
