@@ -18,13 +18,14 @@ import {
   blankReason,
   type Chromium,
   chromiumMissing,
-  collectPageErrors,
   decodeH264InBrowser,
   imageStats,
   launchChromium,
   openBrowserMaster,
   testArtifacts,
+  viewFrames,
 } from "./chromium.ts";
+import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { type KvsrtcProcess, runKvsrtc } from "./kvsrtc-process.ts";
 
 /** The picture size in the first SPS of an Annex-B access unit. */
@@ -33,6 +34,11 @@ function pictureSize(au: Uint8Array): { width: number; height: number } {
   assert.ok(sps, "the first access unit has no SPS");
   const { width, height } = parseSps(au.subarray(sps.offset, sps.offset + sps.length));
   return { width, height };
+}
+
+/** The picture size of the built-in sample video (its first frame carries the SPS). */
+export function samplePictureSize(): { width: number; height: number } {
+  return pictureSize(new Uint8Array(readFileSync(builtinSampleFiles().get("frame-0001.h264")!)));
 }
 
 /** A reason to skip while a command still answers "not built yet" (agent D's part). */
@@ -73,28 +79,19 @@ export function browserInteropTests(options: { binary?: string } = {}) {
         skip,
       },
       async () => {
-        const firstFrame = new Uint8Array(
-          readFileSync(builtinSampleFiles().get("frame-0001.h264")!),
-        );
-        const source = pictureSize(firstFrame);
+        const source = samplePictureSize();
         const channel = `page-views-master-${Date.now()}`;
         const master = kvsrtc(["master", "--channel", channel]);
         // The embedded endpoint's URL, which `kvsrtc master` prints for the viewer page.
         const [origin] = await master.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 30_000);
 
-        const page = await browser.context.newPage();
-        const errors = collectPageErrors(page);
-        await page.goto(`${origin}/?channel=${channel}`);
-        await page.waitForFunction(
-          () => (globalThis.kvsrtcViewer?.stats?.framesDecoded ?? 0) >= 100,
-          null,
-          { timeout: 60_000 },
-        ).catch(async (e) => {
-          const state = await page.evaluate(() => JSON.stringify(globalThis.kvsrtcViewer));
-          throw new Error(
-            `viewer page: ${state}\n${errors.join("\n")}\nmaster: ${master.output.stderr} ${e}`,
-          );
-        });
+        const page = await viewFrames(
+          browser,
+          viewerPageUrl(origin, channel),
+          100,
+          60_000,
+          () => `kvsrtc master: ${master.output.stderr}`,
+        );
         const text = `round trip ${crypto.randomUUID()}`;
         await page.evaluate((t) => globalThis.kvsrtcViewer.send(t), text);
         // kvsrtc master answers each data-channel message with one that quotes it.

@@ -98,6 +98,31 @@ export async function openBrowserMaster(
   return page;
 }
 
+/**
+ * Opens the viewer page at `url` (which names the channel) and waits until it has decoded
+ * `frames` frames; a timeout error shows the page's state, its errors and `context()`.
+ */
+export async function viewFrames(
+  browser: Chromium,
+  url: string,
+  frames: number,
+  timeoutMs: number,
+  context: () => string = () => "",
+): Promise<Page> {
+  const page = await browser.context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(url);
+  await page.waitForFunction(
+    (n) => (globalThis.kvsrtcViewer?.stats?.framesDecoded ?? 0) >= n,
+    frames,
+    { timeout: timeoutMs },
+  ).catch(async (e) => {
+    const state = await page.evaluate(() => JSON.stringify(globalThis.kvsrtcViewer));
+    throw new Error(`viewer page: ${state}\n${errors.join("\n")}\n${context()}\n${e}`);
+  });
+  return page;
+}
+
 export interface ImageStats {
   width: number;
   height: number;

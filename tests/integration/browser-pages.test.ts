@@ -14,11 +14,11 @@ import {
   blankReason,
   type Chromium,
   chromiumMissing,
-  collectPageErrors,
   imageStats,
   launchChromium,
   openBrowserMaster,
   testArtifacts,
+  viewFrames,
 } from "../helpers/chromium.ts";
 
 describe("browser pages served by the local endpoint", () => {
@@ -115,19 +115,7 @@ describe("browser master page -> viewer page through the local endpoint", () => 
     const channel = `pages-${Date.now()}`;
     const master = await openBrowserMaster(browser, endpoint.url, channel);
 
-    const viewer = await browser.context.newPage();
-    const viewerErrors = collectPageErrors(viewer);
-    await viewer.goto(viewerPageUrl(endpoint.url, channel));
-    await viewer.waitForFunction(
-      () => (globalThis.kvsrtcViewer?.stats?.framesDecoded ?? 0) >= 30,
-      null,
-      {
-        timeout: 30_000,
-      },
-    ).catch(async (e) => {
-      const state = await viewer.evaluate(() => JSON.stringify(globalThis.kvsrtcViewer));
-      throw new Error(`viewer decoded too little: ${state} ${viewerErrors.join("; ")} ${e}`);
-    });
+    const viewer = await viewFrames(browser, viewerPageUrl(endpoint.url, channel), 30, 30_000);
     const text = `ping ${crypto.randomUUID()}`;
     await viewer.evaluate((t) => globalThis.kvsrtcViewer.send(t), text);
     await viewer.waitForFunction((t) => globalThis.kvsrtcViewer.received.includes(t), text, {
