@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
+import { untilSignal } from "../until-signal.ts";
 import {
   defaultRegion,
   localCredentialPair,
@@ -62,18 +63,6 @@ export function serveOptions(values: Values, env: Env = process.env): LocalEndpo
     credentials: keys ? { accessKeyId: keys[0], secretAccessKey: keys[1] } : undefined,
     turn: turn ? { url: turn[0], secret: turn[1] } : undefined,
   };
-}
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(signal);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 export const serve: Command = {
