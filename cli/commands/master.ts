@@ -1,11 +1,138 @@
-import type { Command } from "../command.ts";
-import { helpOption, sharedOptions } from "../shared-options.ts";
-import { notBuiltYet } from "./not-built.ts";
+import type { Command, Values } from "../command.ts";
+import { UserError } from "../command.ts";
+import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
+import { consoleLog } from "../console-log.ts";
+import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
+import { untilSignal } from "../until-signal.ts";
+import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { Master } from "../../adapters/master/master.ts";
+import { openSource } from "../../adapters/media/open-source.ts";
+import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
+import { Broadcast } from "../../core/media/broadcast.ts";
+
+/**
+ * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
+ * be simulated in this kernel); the viewer must get every frame whole through NACK.
+ */
+const testDropEnv = "KVSRTC_TEST_ONLY_DROP_EVERY_NTH_VIDEO_RTP";
+
+function testDropRtp(env: Record<string, string | undefined>) {
+  const every = Number(env[testDropEnv]);
+  if (!Number.isInteger(every) || every < 2) return undefined;
+  let n = 0;
+  return (_clientId: string, kind: string) => kind === "video" && ++n % every === 0;
+}
+
+function viewCommand(
+  target: { kind: string; controlPlaneUrl: string; region: string },
+  channel: string,
+) {
+  const where = target.kind === "aws"
+    ? `--region ${target.region}`
+    : `--endpoint-url ${target.controlPlaneUrl}`;
+  return `kvsrtc viewer ${where} --channel ${channel}`;
+}
+
+async function runMaster(values: Values): Promise<number> {
+  const settings = sharedSettings(values);
+  const log = consoleLog(settings.logLevel);
+  const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
+  const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
+  let source;
+  try {
+    source = openSource({
+      source: values.source as string | undefined,
+      audio: values.audio as string | undefined,
+      fps,
+      loop: values.loop === true ? true : undefined,
+    });
+  } catch (error) {
+    throw new UserError(`cannot open the source: ${(error as Error).message}`);
+  }
+  const target = await resolveTarget(settings, { log });
+  const session = await openChannel(target, {
+    channel: settings.channel,
+    role: "MASTER",
+    createChannel: true,
+    log,
+  });
+  const broadcast = new Broadcast();
+  let badFrames = 0;
+  const guard = (push: () => void) => {
+    try {
+      push();
+    } catch (error) {
+      if (badFrames++ % 100 === 0) {
+        log.warn(
+          `skipped a frame the source gave (${badFrames} so far): ${(error as Error).message}`,
+        );
+      }
+    }
+  };
+  const master = new Master({
+    signaling: session.signaling,
+    iceServers: () => session.iceServers,
+    broadcast,
+    log,
+    maxViewers,
+    bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
+    testDropRtp: testDropRtp(process.env),
+  });
+  const count = () => `${master.viewers.size} viewer${master.viewers.size === 1 ? "" : "s"}`;
+  master.on("viewerJoined", (id) => log.info(`viewer ${id} offered; answering (${count()})`));
+  master.on("viewerConnected", (id) => {
+    const pair = master.viewers.get(id)?.peer.selectedCandidatePair();
+    log.info(`viewer ${id} connected${pair ? ` via ${pair}` : ""}`);
+  });
+  master.on("viewerLeft", (id, reason) => log.info(`viewer ${id} left: ${reason} (${count()})`));
+  master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
+  let stopping = false;
+  source.start({
+    video: (au, t) => guard(() => broadcast.pushVideo(au, t)),
+    audio: (p, t) => guard(() => broadcast.pushAudio(p, t)),
+  });
+  source.ended.then((how) => {
+    if (!stopping) log.warn(`${how}; still serving ${count()} (no new frames)`);
+  });
+  log.info(
+    `master on channel ${settings.channel} (${session.channelArn}), streaming ${source.description}`,
+  );
+  console.log(`view it with: ${viewCommand(target, settings.channel)}`);
+  const signal = await untilSignal();
+  stopping = true;
+  log.info(`${signal}: stopping`);
+  source.stop();
+  master.stop();
+  session.close();
+  await target.close();
+  return 0;
+}
 
 export const master: Command = {
   name: "master",
   summary: "connect as MASTER and stream the source to up to 10 viewers",
   usage: "kvsrtc master [--source frames/] [options]",
-  options: { ...sharedOptions, ...helpOption },
-  run: notBuiltYet("master"),
+  options: {
+    source: {
+      type: "string",
+      arg: "SOURCE",
+      help: "a directory of access-unit files (sorted by name), an Annex-B .h264 file, - " +
+        "(Annex-B on stdin), gst:PIPELINE or ffmpeg:ARGS (H.264 on their stdout); " +
+        "default: the built-in sample",
+    },
+    audio: { type: "string", arg: "DIR", help: "a directory of Opus packet files (*.opus)" },
+    fps: { type: "string", arg: "N", help: "frame rate of file sources (default 30)" },
+    loop: { type: "boolean", help: "start file sources over at their end (always for the sample)" },
+    "max-viewers": {
+      type: "string",
+      arg: "N",
+      help: "viewers served at once, 1-10 (default 10, the KVS limit)",
+    },
+    ...bindAddressOption,
+    ...sharedOptions,
+    ...helpOption,
+  },
+  epilog: "With no --region, the master starts the embedded local endpoint and prints the one " +
+    "command that views it. Viewers' data-channel messages are printed and echoed back.",
+  run: runMaster,
 };

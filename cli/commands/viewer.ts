@@ -1,11 +1,153 @@
-import type { Command } from "../command.ts";
-import { helpOption, sharedOptions } from "../shared-options.ts";
-import { notBuiltYet } from "./not-built.ts";
+import type { Command, Values } from "../command.ts";
+import { UsageError, UserError } from "../command.ts";
+import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
+import { consoleLog } from "../console-log.ts";
+import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
+import { untilSignal } from "../until-signal.ts";
+import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { OutDir } from "../../adapters/viewer/out-dir.ts";
+import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
+import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+
+/** One status line from two snapshots `seconds` apart. */
+function statusLine(now: ViewerStats, before: ViewerStats, seconds: number) {
+  const packets = now.packets - before.packets;
+  const lost = now.packetsLost - before.packetsLost;
+  return {
+    fps: (now.frames - before.frames) / seconds,
+    mbps: ((now.videoBytes + now.audioBytes - before.videoBytes - before.audioBytes) * 8) /
+      seconds / 1e6,
+    lossPercent: packets + lost > 0 ? (100 * Math.max(0, lost)) / (packets + lost) : 0,
+    rttMs: now.roundTripMs,
+    frames: now.frames,
+  };
+}
+
+async function runViewer(values: Values): Promise<number> {
+  const settings = sharedSettings(values);
+  const log = consoleLog(settings.logLevel);
+  const frames = numberFlag(values, "frames", undefined, 1, 1e9);
+  const duration = numberFlag(values, "duration", undefined, 0.1, 1e7, false);
+  const timeoutS = numberFlag(values, "timeout", 30, 1, 3600)!;
+  const clientId = values["client-id"] as string | undefined;
+  if (clientId !== undefined && !/^[a-zA-Z0-9_.-]{1,256}$/.test(clientId)) {
+    throw new UsageError(`--client-id "${clientId}" must be 1-256 of a-z A-Z 0-9 _ . -`);
+  }
+  const out = values.out === undefined ? undefined : new OutDir(values.out as string);
+  const timer = new ConnectionTimer();
+  const target = await resolveTarget(settings, { log });
+  const session = await openChannel(target, {
+    channel: settings.channel,
+    role: "VIEWER",
+    clientId,
+    timer,
+    log,
+  });
+  const client = new ViewerClient({
+    signaling: session.signaling,
+    iceServers: session.iceServers,
+    clientId: session.clientId!,
+    bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
+    timer,
+    log,
+    connectTimeoutMs: timeoutS * 1000,
+  });
+  const finish = async () => {
+    client.close();
+    session.close();
+    await target.close();
+  };
+  try {
+    await client.connected();
+  } catch (error) {
+    await finish();
+    throw new UserError((error as Error).message);
+  }
+  const pair = client.peer.selectedCandidatePair();
+  log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
+
+  let settled = false;
+  let settle: (code: number) => void;
+  const result = new Promise<number>((resolve) => (settle = resolve));
+  const done = (code: number) => {
+    settled = true;
+    settle(code);
+  };
+  client.on("frame", (au) => {
+    out?.writeFrame(au.data);
+    if (frames !== undefined && client.stats.frames >= frames) done(0);
+  });
+  if (out) client.on("audio", (packet) => out.writeAudio(packet));
+  client.on("message", (text) => console.log(`message from the master: ${text}`));
+  client.on("closed", (reason) => {
+    if (settled) return;
+    log.error(`${reason} after ${client.stats.frames} frames`);
+    done(frames === undefined && duration === undefined ? 0 : 1);
+  });
+  const message = values.message as string | undefined;
+  if (message !== undefined) {
+    client.once("dataChannelOpen", () => {
+      if (!client.sendMessage(message)) log.warn("could not send --message on the data channel");
+    });
+  }
+  const started = performance.now();
+  let before = client.stats;
+  const status = setInterval(() => {
+    const now = client.stats;
+    const s = statusLine(now, before, 1);
+    before = now;
+    if (settings.json) console.log(JSON.stringify({ status: s }));
+    else {
+      log.info(
+        `${((performance.now() - started) / 1000).toFixed(0)} s: ${s.fps.toFixed(1)} fps, ` +
+          `${s.mbps.toFixed(2)} Mbit/s, loss ${s.lossPercent.toFixed(1)}%, RTT ${
+            s.rttMs === undefined ? "n/a" : `${s.rttMs} ms`
+          }, ${s.frames} frames`,
+      );
+    }
+  }, 1000);
+  const durationTimer = duration === undefined
+    ? undefined
+    : setTimeout(() => done(0), duration * 1000);
+  untilSignal().then(() => done(0));
+  const code = await result;
+  clearInterval(status);
+  clearTimeout(durationTimer);
+  const stats = client.stats;
+  log.info(
+    `received ${stats.frames} frames and ${stats.audioPackets} audio packets` +
+      (out ? ` into ${out.dir}` : "") +
+      `; ${stats.packetsLost} packets lost, ${stats.nacksSent} NACKs, ${stats.plisSent} PLIs`,
+  );
+  await finish();
+  return code;
+}
 
 export const viewer: Command = {
   name: "viewer",
   summary: "connect as VIEWER, receive media and data-channel messages",
-  usage: "kvsrtc viewer [--out DIR] [options]",
-  options: { ...sharedOptions, ...helpOption },
-  run: notBuiltYet("viewer"),
+  usage: "kvsrtc viewer [--out DIR] [--frames N | --duration S] [options]",
+  options: {
+    out: {
+      type: "string",
+      arg: "DIR",
+      help: "write each access unit as DIR/frame-0001.h264 ... and audio as audio-0001.opus ...",
+    },
+    frames: { type: "string", arg: "N", help: "exit 0 after N complete frames" },
+    duration: { type: "string", arg: "S", help: "exit 0 after S seconds" },
+    message: { type: "string", arg: "TEXT", help: "send TEXT on the data channel once it opens" },
+    "client-id": { type: "string", arg: "ID", help: "viewer client id (default: random)" },
+    timeout: {
+      type: "string",
+      arg: "S",
+      help: "give up (exit 1) when not connected within S seconds (default 30)",
+    },
+    ...bindAddressOption,
+    ...sharedOptions,
+    ...helpOption,
+  },
+  epilog: "A status line (fps, bitrate, loss, RTT) is printed every second on stderr " +
+    "(JSON lines on stdout with --json). Exits 1 if it never connects.",
+  run: runViewer,
 };
