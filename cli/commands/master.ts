@@ -9,6 +9,7 @@ import { Master } from "../../adapters/master/master.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
+import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 
 /**
  * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
@@ -98,6 +99,9 @@ async function runMaster(values: Values): Promise<number> {
     `master on channel ${settings.channel} (${session.channelArn}), streaming ${source.description}`,
   );
   console.log(`view it with: ${viewCommand(target, settings.channel)}`);
+  if (target.kind === "embedded") {
+    console.log(`or in a browser: ${viewerPageUrl(target.controlPlaneUrl, settings.channel)}`);
+  }
   const signal = await untilSignal();
   stopping = true;
   log.info(`${signal}: stopping`);
