@@ -19,7 +19,10 @@ export interface KvsrtcProcess {
 }
 
 /** Runs `kvsrtc args...`: the given binary, else cli/main.ts with this test's runtime. */
-export function runKvsrtc(args: string[], options: { binary?: string; cwd?: string } = {}) {
+export function runKvsrtc(
+  args: string[],
+  options: { binary?: string; cwd?: string; env?: Record<string, string> } = {},
+) {
   const argv = options.binary ? [options.binary, ...args] : [
     process.execPath,
     ...(basename(process.execPath).startsWith("deno") ? ["run", "-A"] : []),
@@ -28,6 +31,7 @@ export function runKvsrtc(args: string[], options: { binary?: string; cwd?: stri
   ];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : undefined,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = { stdout: "", stderr: "" };
