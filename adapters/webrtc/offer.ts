@@ -43,8 +43,11 @@ export function makeViewerOffer(peer: Peer): Offer {
   peer.pc.setLocalDescription("offer");
   const local = peer.pc.localDescription();
   if (!local || local.type !== "offer") throw new Error("libdatachannel made no offer");
+  // Candidates are trickled (see ViewerClient), never inlined: libdatachannel may already have
+  // put its host candidates in the description.
+  const sdp = local.sdp.replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, "");
   return {
-    offer: { type: "offer", sdp: local.sdp },
+    offer: { type: "offer", sdp },
     video: videoTrack,
     audio: audioTrack,
     dataChannel,

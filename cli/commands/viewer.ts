@@ -58,15 +58,6 @@ async function runViewer(values: Values): Promise<number> {
     session.close();
     await target.close();
   };
-  try {
-    await client.connected();
-  } catch (error) {
-    await finish();
-    throw new UserError((error as Error).message);
-  }
-  const pair = client.peer.selectedCandidatePair();
-  log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
-
   let settled = false;
   let settle: (code: number) => void;
   const result = new Promise<number>((resolve) => (settle = resolve));
@@ -91,6 +82,16 @@ async function runViewer(values: Values): Promise<number> {
       if (!client.sendMessage(message)) log.warn("could not send --message on the data channel");
     });
   }
+  try {
+    await client.connected();
+  } catch (error) {
+    settled = true;
+    await finish();
+    throw new UserError((error as Error).message);
+  }
+  const pair = client.peer.selectedCandidatePair();
+  log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
+
   const started = performance.now();
   let before = client.stats;
   const status = setInterval(() => {
