@@ -1,3 +1,4 @@
+import type { Options } from "./command.ts";
 /**
  * Prints connection metrics: a table for people, one JSON object per line with `--json`
  * (shapes in core/metrics/records.ts, schema in docs/metrics.schema.json).
@@ -78,6 +79,14 @@ export function summaryTable(record: SummaryRecord): string {
  * What `--metrics` on master, viewer and storage calls once a connection is up (its first
  * frame sent or received): the connection's table, or its JSON line with `--json`.
  */
+export const metricsOption: Options = {
+  metrics: {
+    type: "boolean",
+    help: "print how long each connection phase took, per connection once it is up " +
+      "(with --json: one JSON object per connection)",
+  },
+};
+
 export function printConnectionMetrics(options: {
   role: Side;
   channel: string;

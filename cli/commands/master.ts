@@ -10,6 +10,8 @@ import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
 
 /**
  * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
@@ -50,11 +52,13 @@ async function runMaster(values: Values): Promise<number> {
   } catch (error) {
     throw new UserError(`cannot open the source: ${(error as Error).message}`);
   }
+  const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const session = await openChannel(target, {
     channel: settings.channel,
     role: "MASTER",
     createChannel: true,
+    timer,
     log,
   });
   const broadcast = new Broadcast();
@@ -78,12 +82,25 @@ async function runMaster(values: Values): Promise<number> {
     maxViewers,
     bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
     testDropRtp: testDropRtp(process.env),
+    timer,
   });
   const count = () => `${master.viewers.size} viewer${master.viewers.size === 1 ? "" : "s"}`;
   master.on("viewerJoined", (id) => log.info(`viewer ${id} offered; answering (${count()})`));
   master.on("viewerConnected", (id) => {
     const pair = master.viewers.get(id)?.peer.selectedCandidatePair();
     log.info(`viewer ${id} connected${pair ? ` via ${pair}` : ""}`);
+    const connectionTimer = master.viewers.get(id)?.timer;
+    if (values.metrics && connectionTimer) {
+      connectionTimer.completed().then(() =>
+        printConnectionMetrics({
+          role: "master",
+          channel: settings.channel,
+          clientId: id,
+          timer: connectionTimer,
+          json: settings.json,
+        })
+      );
+    }
   });
   master.on("viewerLeft", (id, reason) => log.info(`viewer ${id} left: ${reason} (${count()})`));
   master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
@@ -133,6 +150,7 @@ export const master: Command = {
       help: "viewers served at once, 1-10 (default 10, the KVS limit)",
     },
     ...bindAddressOption,
+    ...metricsOption,
     ...sharedOptions,
     ...helpOption,
   },

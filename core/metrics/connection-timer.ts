@@ -38,6 +38,7 @@ export class ConnectionTimer {
   readonly #clock: Clock;
   readonly #origin: number;
   readonly #timings = new Map<Phase, PhaseTiming>();
+  #onComplete: (() => void)[] = [];
 
   constructor(clock: Clock = () => performance.now(), origin = clock()) {
     this.#clock = clock;
@@ -74,11 +75,13 @@ export class ConnectionTimer {
     if (t.end !== undefined) return;
     t.end = t.start !== undefined ? Math.max(at, t.start) : at;
     t.start ??= t.end;
+    this.#settle();
   }
 
   /** Records why a phase has no value (it is then reported as n/a with this reason). */
   skip(phase: Phase, note: string): void {
     this.#get(phase).note ??= note;
+    this.#settle();
   }
 
   /** Every phase has ended or been skipped: nothing more will be marked. */
@@ -92,6 +95,19 @@ export class ConnectionTimer {
   duration(phase: Phase): number | undefined {
     const t = this.#timings.get(phase);
     return t?.start !== undefined && t.end !== undefined ? t.end - t.start : undefined;
+  }
+
+  /** Resolves once every phase has ended or been skipped. */
+  completed(): Promise<void> {
+    if (this.isComplete()) return Promise.resolve();
+    return new Promise((resolve) => this.#onComplete.push(resolve));
+  }
+
+  #settle() {
+    if (this.#onComplete.length === 0 || !this.isComplete()) return;
+    const waiting = this.#onComplete;
+    this.#onComplete = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Every phase in protocol order; phases never marked are included with neither mark. */

@@ -59,3 +59,18 @@ describe("connection timer: shared and late ends", () => {
     assert.equal(timer.duration("gatherRelayCandidates"), 0);
   });
 });
+
+describe("connection timer completion", () => {
+  test("completed() resolves when the last open phase ends or is skipped, not before", async () => {
+    const timer = new ConnectionTimer(() => 0);
+    let done = false;
+    const completed = timer.completed().then(() => done = true);
+    for (const phase of phases.slice(0, -1)) timer.end(phase);
+    await Promise.resolve();
+    assert.equal(done, false);
+    timer.skip("firstFrame", "no media");
+    await completed;
+    assert.equal(done, true);
+    await timer.completed(); // already complete: resolves at once
+  });
+});
