@@ -19,6 +19,11 @@ export class MediaTrack {
     this.clockRate = clockRate;
   }
 
+  /** The node-datachannel track itself (the benchmark's libdatachannel-packetizer baseline). */
+  get native(): Track {
+    return this.#track;
+  }
+
   get isOpen(): boolean {
     return this.#track.isOpen();
   }

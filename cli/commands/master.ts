@@ -5,6 +5,7 @@ import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
 import { untilSignal } from "../until-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
 import { Master } from "../../adapters/master/master.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
@@ -62,18 +63,6 @@ async function runMaster(values: Values): Promise<number> {
     log,
   });
   const broadcast = new Broadcast();
-  let badFrames = 0;
-  const guard = (push: () => void) => {
-    try {
-      push();
-    } catch (error) {
-      if (badFrames++ % 100 === 0) {
-        log.warn(
-          `skipped a frame the source gave (${badFrames} so far): ${(error as Error).message}`,
-        );
-      }
-    }
-  };
   const master = new Master({
     signaling: session.signaling,
     iceServers: () => session.iceServers,
@@ -105,9 +94,11 @@ async function runMaster(values: Values): Promise<number> {
   master.on("viewerLeft", (id, reason) => log.info(`viewer ${id} left: ${reason} (${count()})`));
   master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
   let stopping = false;
-  source.start({
-    video: (au, t) => guard(() => broadcast.pushVideo(au, t)),
-    audio: (p, t) => guard(() => broadcast.pushAudio(p, t)),
+  let badFrames = 0;
+  broadcastSource(source, broadcast, (error) => {
+    if (badFrames++ % 100 === 0) {
+      log.warn(`skipped a frame the source gave (${badFrames} so far): ${error.message}`);
+    }
   });
   source.ended.then((how) => {
     if (!stopping) log.warn(`${how}; still serving ${count()} (no new frames)`);

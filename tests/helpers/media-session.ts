@@ -8,6 +8,7 @@ import {
   resolveTarget,
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
+import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
 import { Master, type MasterOptions } from "../../adapters/master/master.ts";
 import { openSource, type SourceSettings } from "../../adapters/media/open-source.ts";
 import type { MediaSource } from "../../adapters/media/source.ts";
@@ -34,10 +35,7 @@ export async function startMaster(
   const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
   const broadcast = new Broadcast();
   const source = openSource(options.source ?? { fps: 30 });
-  source.start({
-    video: (au, t) => broadcast.pushVideo(au, t),
-    audio: (p, t) => broadcast.pushAudio(p, t),
-  });
+  broadcastSource(source, broadcast);
   const master = new Master({
     signaling: session.signaling,
     iceServers: () => session.iceServers,
