@@ -9,6 +9,7 @@ import { OutDir } from "../../adapters/viewer/out-dir.ts";
 import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
 
 /** One status line from two snapshots `seconds` apart. */
 function statusLine(now: ViewerStats, before: ViewerStats, seconds: number) {
@@ -91,6 +92,19 @@ async function runViewer(values: Values): Promise<number> {
   }
   const pair = client.peer.selectedCandidatePair();
   log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
+  let metricsPrinted = values.metrics !== true;
+  const printMetrics = () => {
+    if (metricsPrinted) return;
+    metricsPrinted = true;
+    printConnectionMetrics({
+      role: "viewer",
+      channel: settings.channel,
+      clientId: session.clientId,
+      timer,
+      json: settings.json,
+    });
+  };
+  timer.completed().then(printMetrics);
 
   const started = performance.now();
   let before = client.stats;
@@ -115,6 +129,7 @@ async function runViewer(values: Values): Promise<number> {
   const code = await result;
   clearInterval(status);
   clearTimeout(durationTimer);
+  printMetrics(); // if it ends before every phase settled, print what there is
   const stats = client.stats;
   log.info(
     `received ${stats.frames} frames and ${stats.audioPackets} audio packets` +
@@ -145,6 +160,7 @@ export const viewer: Command = {
       help: "give up (exit 1) when not connected within S seconds (default 30)",
     },
     ...bindAddressOption,
+    ...metricsOption,
     ...sharedOptions,
     ...helpOption,
   },
