@@ -21,7 +21,7 @@ export interface KvsrtcProcess {
 /** Runs `kvsrtc args...`: the given binary, else cli/main.ts with this test's runtime. */
 export function runKvsrtc(
   args: string[],
-  options: { binary?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: { binary?: string; cwd?: string; env?: Record<string, string>; stdin?: boolean } = {},
 ) {
   const argv = options.binary ? [options.binary, ...args] : [
     process.execPath,
@@ -32,7 +32,7 @@ export function runKvsrtc(
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : undefined,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
   const output = { stdout: "", stderr: "" };
   child.stdout!.on("data", (d) => (output.stdout += d));
