@@ -66,13 +66,18 @@ export function answerOffer(peer: Peer, offer: SessionDescription, stream: Sendi
   if (!result.video && !result.audio) {
     throw new OfferError("the offer asks to receive neither video nor audio");
   }
-  // The viewer's offer says actpass (either DTLS role). Applied as "active", it makes our answer
-  // passive: the viewer starts the DTLS handshake once its ICE is up. The other way round, our
-  // ClientHello often reached the viewer before its DTLS transport was ready and the handshake
-  // waited a full 1 s retransmission (seen on loopback: DTLS 1000 ms -> 4 ms).
+  // The viewer's offer says actpass (either DTLS role). Applied as "passive", it makes our answer
+  // active (as browsers answer): we send the ClientHello. libdatachannel 0.24.5 starts DTLS when
+  // its own ICE is connected; a ClientHello that reached the DTLS server before that is queued,
+  // then flushed in DtlsTransport::start() before the transport is "connecting", and the pool
+  // thread that reads it may return without handling it: the handshake then waits for the
+  // client's 1 s retransmission. The viewer trickles its candidates only after our answer, so
+  // its ICE checks start first and its side connects first; with the viewer as DTLS server its
+  // transport is ready when our ClientHello arrives (bench p95 offer -> first frame: 1005 ms
+  // with the viewer as client, ~62 ms this way).
   peer.setRemoteDescription({
     type: "offer",
-    sdp: offer.sdp.replace(/^a=setup:actpass/gm, "a=setup:active"),
+    sdp: offer.sdp.replace(/^a=setup:actpass/gm, "a=setup:passive"),
   });
   const local = peer.pc.localDescription();
   if (!local || local.type !== "answer") throw new OfferError("no answer was made for the offer");
