@@ -7,6 +7,10 @@
  *       chain on each viewer's track, which packetizes each viewer's copy and keeps a copy of
  *       every packet for NACK;
  *   (c) master CPU seconds per viewer-minute (10 viewers against none).
+ * Both designs keep the same retransmit window: the frame ring holds `windowS` of media, and the
+ * baseline's NACK responder the same number of packets (the ring run measures the packet rate).
+ * A third master, "peers", runs the baseline's chain without the NACK responder: its RSS against
+ * the baseline's is what the per-viewer packet copies cost, apart from the connections themselves.
  * The master runs in a child process (this file with --master ring|baseline) so its RSS and CPU
  * are its own; the viewers run here.   bun scripts/bench/media.ts
  */
@@ -26,14 +30,19 @@ import { silentLog } from "../../core/log.ts";
 const channel = "bench";
 const fps = 50;
 const holdMs = 4000;
+/** The retransmit window of both designs (the KVS C SDK keeps about 3 s of packets). */
+const windowS = 3;
 
-async function runMaster(mode: "ring" | "baseline") {
+type Mode = "ring" | "baseline" | "peers";
+
+async function runMaster(mode: Mode, nackPackets: number) {
   const target = await resolveTarget({}, {});
   const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
-  const broadcast = new Broadcast();
+  const broadcast = new Broadcast({ ring: { windowUs: windowS * 1e6 } });
   const source = openSource({ fps, loop: true });
   broadcastSource(source, broadcast);
   let viewers = () => 0;
+  let retransmit = () => ({ videoPackets: 0, videoOctets: 0, descriptors: 0 });
   if (mode === "ring") {
     const master = new Master({
       signaling: session.signaling,
@@ -43,6 +52,15 @@ async function runMaster(mode: "ring" | "baseline") {
       bindAddress: "127.0.0.1",
     });
     viewers = () => master.viewers.size;
+    retransmit = () => {
+      const senders = [...master.viewers.values()].flatMap((v) => [...v.senders.values()]);
+      const video = senders.filter((s) => s.track.kind === "video").map((s) => s.sender);
+      return {
+        videoPackets: video.reduce((n, s) => n + s.stats.packetsSent, 0),
+        videoOctets: video.reduce((n, s) => n + s.stats.octetsSent, 0),
+        descriptors: senders.reduce((n, s) => n + s.sender.retransmitBuffer.size, 0),
+      };
+    };
   } else {
     const peers = new Map<string, Peer>();
     viewers = () => peers.size;
@@ -60,7 +78,7 @@ async function runMaster(mode: "ring" | "baseline") {
       const config = new ndc.RtpPacketizationConfig(1111, "kvsrtc", video!.payloadType, 90000);
       const packetizer = new ndc.H264RtpPacketizer("StartSequence", config, 1188);
       packetizer.addToChain(new ndc.RtcpSrReporter(config));
-      packetizer.addToChain(new ndc.RtcpNackResponder());
+      if (mode === "baseline") packetizer.addToChain(new ndc.RtcpNackResponder(nackPackets));
       video!.native.setMediaHandler(packetizer);
       let started = false;
       const unsubscribe = broadcast.subscribe((frame) => {
@@ -88,8 +106,11 @@ async function runMaster(mode: "ring" | "baseline") {
     const cpu = process.cpuUsage();
     console.log(JSON.stringify({
       rss: process.memoryUsage().rss,
+      heapUsed: process.memoryUsage().heapUsed,
       cpuS: (cpu.user + cpu.system) / 1e6,
       viewers: viewers(),
+      ringBytes: broadcast.video.bytes + broadcast.audio.bytes,
+      ...retransmit(),
     }));
   }
   process.exit(0);
@@ -97,13 +118,24 @@ async function runMaster(mode: "ring" | "baseline") {
 
 interface Stat {
   rss: number;
+  heapUsed: number;
   cpuS: number;
   viewers: number;
+  ringBytes: number;
+  videoPackets: number;
+  videoOctets: number;
+  descriptors: number;
 }
 
-async function startChild(mode: string) {
+async function startChild(mode: Mode, nackPackets = 0) {
   const runtimeArgs = process.execPath.includes("deno") ? ["run", "-A"] : [];
-  const child = spawn(process.execPath, [...runtimeArgs, import.meta.filename!, "--master", mode], {
+  const child = spawn(process.execPath, [
+    ...runtimeArgs,
+    import.meta.filename!,
+    "--master",
+    mode,
+    String(nackPackets),
+  ], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -175,10 +207,11 @@ async function firstFrameLatency() {
   );
 }
 
-async function memoryAndCpu(mode: "ring" | "baseline") {
-  const child = await startChild(mode);
+async function memoryAndCpu(mode: Mode, nackPackets = 0) {
+  const child = await startChild(mode, nackPackets);
   await sleep(2000);
-  const rows: { viewers: number; rss: number; cpuPerS: number }[] = [];
+  const rows: { viewers: number; rss: number; cpuPerS: number; stat: Stat; packetsPerS: number }[] =
+    [];
   const viewers: Awaited<ReturnType<typeof openViewer>>[] = [];
   for (const count of [0, 1, 5, 10]) {
     while (viewers.length < count) {
@@ -194,6 +227,8 @@ async function memoryAndCpu(mode: "ring" | "baseline") {
       viewers: count,
       rss: after.rss,
       cpuPerS: (after.cpuS - before.cpuS) / (holdMs / 1000),
+      stat: after,
+      packetsPerS: (after.videoPackets - before.videoPackets) / count / (holdMs / 1000),
     });
   }
   const frames = viewers.map((v) => v.client.stats.frames);
@@ -203,24 +238,44 @@ async function memoryAndCpu(mode: "ring" | "baseline") {
 }
 
 if (process.argv[2] === "--master") {
-  await runMaster(process.argv[3] as "ring" | "baseline");
+  await runMaster(process.argv[3] as Mode, Number(process.argv[4]));
 } else {
   await firstFrameLatency();
   const ring = await memoryAndCpu("ring");
-  const baseline = await memoryAndCpu("baseline");
+  // The NACK responder keeps a count of packets: the ring's window in packets at the measured rate.
+  const top = ring.rows[3];
+  const nackPackets = Math.ceil(top.packetsPerS * windowS);
+  const baseline = await memoryAndCpu("baseline", nackPackets);
+  const peers = await memoryAndCpu("peers");
   console.log(`(b) master RSS at ~2 Mbit/s (${fps} fps sample), MB:`);
-  console.log("    viewers   frame ring   copy-per-viewer baseline");
+  console.log(
+    "    viewers   frame ring   copy-per-viewer baseline   baseline chain, no NACK copies",
+  );
   ring.rows.forEach((r, i) =>
     console.log(
       `    ${String(r.viewers).padStart(7)}   ${mb(r.rss).padStart(10)}   ${
-        mb(baseline.rows[i].rss).padStart(10)
-      }`,
+        mb(baseline.rows[i].rss).padStart(24)
+      }   ${mb(peers.rows[i].rss).padStart(30)}`,
     )
+  );
+  const avgPacket = top.stat.videoOctets / top.stat.videoPackets;
+  console.log(
+    `    retransmit window, both designs: ${windowS} s = ${nackPackets} video packets ` +
+      `(${top.packetsPerS.toFixed(0)} packets/s, ${avgPacket.toFixed(0)} B average, measured)`,
+  );
+  const copies = (baseline.rows[3].rss - peers.rows[3].rss) / 10;
+  console.log(
+    `    retransmit storage per viewer: baseline copies ${mb(copies)} MB (RSS, baseline - ` +
+      `no-NACK chain, 10 viewers); frame ring ${top.stat.descriptors / 10} descriptors ` +
+      `(JS heap 0 -> 10 viewers: ${mb((top.stat.heapUsed - ring.rows[0].stat.heapUsed) / 10)} ` +
+      `MB per viewer, all of it, not only descriptors) + the shared ring ` +
+      `${mb(top.stat.ringBytes)} MB once`,
   );
   const perViewer = (rows: typeof ring.rows) => (rows[3].rss - rows[0].rss) / 10;
   console.log(
     `    per extra viewer (0 -> 10): frame ring ${mb(perViewer(ring.rows))} MB, baseline ` +
-      `${mb(perViewer(baseline.rows))} MB (goal <= 1 MB and >= 3x less than the baseline)`,
+      `${mb(perViewer(baseline.rows))} MB, no-NACK chain ${mb(perViewer(peers.rows))} MB ` +
+      `(goal <= 1 MB and >= 3x less than the baseline)`,
   );
   const cpu = (rows: typeof ring.rows) => ((rows[3].cpuPerS - rows[0].cpuPerS) * 60) / 10;
   console.log(
