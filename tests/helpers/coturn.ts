@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { type AddressInfo, createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,15 +24,23 @@ export function coturnInstalled(): boolean {
   return spawnSync("turnserver", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
+/** A loopback port free for both TCP and UDP right now (coturn listens on both). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const tcp = createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      tcp.once("error", reject);
+      tcp.listen(0, "127.0.0.1", () => resolve((tcp.address() as AddressInfo).port));
     });
-  });
+    const udp = createSocket("udp4");
+    const udpFree = await new Promise<boolean>((resolve) => {
+      udp.once("error", () => resolve(false));
+      udp.bind(port, "127.0.0.1", () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udpFree ? udp.close(() => resolve()) : resolve());
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (udpFree) return port;
+  }
 }
 
 /** One STUN Binding request; resolves true if a response came within `timeoutMs`. */
@@ -56,8 +65,22 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-export async function startCoturn(timeoutMs = 10_000): Promise<Coturn> {
-  const port = await freeUdpPort();
+/**
+ * Starts coturn; another process can take the chosen port before coturn binds it, so a start
+ * that fails is tried again on a new port.
+ */
+export async function startCoturn(timeoutMs = 10_000, attempts = 3): Promise<Coturn> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startCoturnOnce(timeoutMs);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function startCoturnOnce(timeoutMs: number): Promise<Coturn> {
+  const port = await freePort();
   const secret = crypto.randomUUID();
   const dir = mkdtempSync(join(tmpdir(), "kvsrtc-coturn-"));
   const child = spawn("turnserver", [
@@ -91,8 +114,9 @@ export async function startCoturn(timeoutMs = 10_000): Promise<Coturn> {
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
-  while (!(await answersStun(port, 200))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+  while (output.includes("Cannot bind") || !(await answersStun(port, 200))) {
+    // A listener it could not bind (another process took the port) is a failed start too.
+    if (child.exitCode !== null || output.includes("Cannot bind") || Date.now() > deadline) {
       await stop();
       throw new Error(`coturn did not start on 127.0.0.1:${port}:\n${output}`);
     }
