@@ -11,3 +11,20 @@ export { type PayloadPlan, writeRtpPacket } from "./core/rtp/payload-plan.ts";
 export { parseRtpPacket } from "./core/rtp/header.ts";
 export { H264Depacketizer } from "./core/rtp/h264-depacketizer.ts";
 export { parseRtcp } from "./core/rtcp/parse.ts";
+export { ConnectionTimer, phases } from "./core/metrics/connection-timer.ts";
+export { Broadcast } from "./core/media/broadcast.ts";
+export {
+  KvsError,
+  type KvsTarget,
+  openSignaling,
+  resolveTarget,
+  type SignalingSession,
+} from "./adapters/aws/mod.ts";
+export {
+  localCredentialPair,
+  type LocalEndpoint,
+  startLocalEndpoint,
+} from "./adapters/local/mod.ts";
+export { Master } from "./adapters/master/master.ts";
+export { ViewerClient } from "./adapters/viewer/viewer-client.ts";
+export { openSource } from "./adapters/media/open-source.ts";
