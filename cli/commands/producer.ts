@@ -6,6 +6,10 @@ export const producer: Command = {
   name: "producer",
   summary: "upload the source to a KVS stream with PutMedia (no WebRTC)",
   usage: "kvsrtc producer --stream NAME [options]",
-  options: { ...sharedOptions, ...helpOption },
+  options: {
+    stream: { type: "string", arg: "NAME", help: "the KVS stream to upload to" },
+    ...sharedOptions,
+    ...helpOption,
+  },
   run: notBuiltYet("producer"),
 };
