@@ -86,7 +86,7 @@ async function startCoturnOnce(timeoutMs: number): Promise<Coturn> {
   const child = spawn("turnserver", [
     "-n", // no configuration file: everything is on this command line
     "--listening-ip=127.0.0.1",
-    "--relay-ip=127.0.0.1",
+    "--relay-ip=127.0.0.2",
     `--listening-port=${port}`,
     "--use-auth-secret",
     `--static-auth-secret=${secret}`,
