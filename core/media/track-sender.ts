@@ -251,16 +251,16 @@ export class TrackSender {
   #sendFrame(frame: RingFrame): boolean {
     const timestamp = this.#timestampOf(frame);
     for (let plan = 0; plan < frame.plans.length; plan++) {
-      const descriptor = { frame, plan, sequenceNumber: this.#sequenceNumber, timestamp };
-      this.#sequenceNumber = (this.#sequenceNumber + 1) & 0xffff;
-      this.retransmitBuffer.record(descriptor);
-      if (this.#o.dropBeforeSend?.(descriptor.sequenceNumber)) {
+      const sequenceNumber = this.#sequenceNumber;
+      this.#sequenceNumber = (sequenceNumber + 1) & 0xffff;
+      this.retransmitBuffer.record(sequenceNumber, frame.index, plan, timestamp);
+      if (this.#o.dropBeforeSend?.(sequenceNumber)) {
         this.stats.droppedByHook++;
         continue;
       }
-      if (!this.#write(frame, plan, descriptor.sequenceNumber, timestamp)) {
+      if (!this.#write(frame, plan, sequenceNumber, timestamp)) {
         // Not sent: its sequence number goes to the next packet, so the viewer sees no gap.
-        this.#sequenceNumber = descriptor.sequenceNumber;
+        this.#sequenceNumber = sequenceNumber;
         return false;
       }
     }
@@ -273,11 +273,13 @@ export class TrackSender {
     this.stats.nacks++;
     for (const seq of sequenceNumbers) {
       const d = this.retransmitBuffer.find(seq);
-      if (!d) {
+      // Gone from the ring: past the retransmit window.
+      const frame = d && this.#o.ring.get(d.frameIndex);
+      if (!d || !frame) {
         this.stats.retransmissionsMissed++;
         continue;
       }
-      if (this.#write(d.frame, d.plan, seq, d.timestamp)) this.stats.retransmissions++;
+      if (this.#write(frame, d.plan, seq, d.timestamp)) this.stats.retransmissions++;
     }
   }
 

@@ -97,14 +97,29 @@ describe("track sender", () => {
     assert.equal(sent.length, count + 2, "a NACK for another SSRC is not ours");
   });
 
-  test("the retransmit buffer holds descriptors pointing at the ring's frame bytes", () => {
-    const { ring, sender, feed } = setup();
+  test("the retransmit buffer holds descriptors naming the ring's frame, not packet copies", () => {
+    const { sender, feed } = setup();
     sender.start();
     feed(3);
     const seq = (0xfffa + 2) & 0xffff;
     const d = sender.retransmitBuffer.find(seq)!;
-    assert.equal(d.frame.bytes, ring.get(0)!.bytes, "the same buffer, not a copy");
+    assert.equal(d.frameIndex, 0);
     assert.equal(d.sequenceNumber, seq);
+    assert.equal(sender.retransmitBuffer.find((seq + 0x8000) & 0xffff), undefined);
+  });
+
+  test("a NACK for a packet whose frame left the ring's window is missed, not resent", () => {
+    const { ring, sender, sent, feed } = setup();
+    sender.start();
+    feed(1);
+    const first = parseRtpPacket(sent[0]).sequenceNumber;
+    feed(90); // 3 s at 30 fps: frame 0 is out of the 2 s window
+    assert.equal(ring.get(0), undefined);
+    assert.ok(sender.retransmitBuffer.find(first), "the descriptor is still held");
+    const count = sent.length;
+    sender.handleRtcp(buildNack({ senderSsrc: 1, mediaSsrc: ssrc, sequenceNumbers: [first] }));
+    assert.equal(sent.length, count);
+    assert.equal(sender.stats.retransmissionsMissed, 1);
   });
 
   test("packets dropped before sending all come back through NACK and every frame is whole", () => {
