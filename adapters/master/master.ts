@@ -50,6 +50,8 @@ export class Master extends EventEmitter<MasterEvents> {
   readonly maxViewers: number;
   readonly #o: MasterOptions;
   readonly #early = new Map<string, { candidates: IceCandidate[]; since: number }>();
+  /** Viewers that left or were refused, and when: their late candidates are dropped. */
+  readonly #left = new Map<string, number>();
   readonly #detach: (() => void)[] = [];
 
   constructor(options: MasterOptions) {
@@ -77,6 +79,7 @@ export class Master extends EventEmitter<MasterEvents> {
     for (const detach of this.#detach.splice(0)) detach();
     for (const viewer of [...this.viewers.values()]) viewer.close("the master is stopping");
     this.#early.clear();
+    this.#left.clear();
   }
 
   #offer(offer: SessionDescription, clientId?: string) {
@@ -85,11 +88,13 @@ export class Master extends EventEmitter<MasterEvents> {
       log.warn("ignored an SDP offer without a sender client id");
       return;
     }
+    this.#left.delete(clientId);
     this.viewers.get(clientId)?.close("it sent a new offer");
     if (this.viewers.size >= this.maxViewers) {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
         `(--max-viewers ${this.maxViewers})`;
       this.#early.delete(clientId);
+      this.#departed(clientId);
       log.warn(`refused viewer ${clientId}: ${reason}`);
       this.emit("viewerRefused", clientId, reason);
       return;
@@ -122,13 +127,32 @@ export class Master extends EventEmitter<MasterEvents> {
     viewer.on("connected", () => this.emit("viewerConnected", clientId));
     viewer.on("message", (text) => this.emit("message", clientId, text));
     viewer.once("closed", (reason) => {
-      if (this.viewers.get(clientId) === viewer) this.viewers.delete(clientId);
+      if (this.viewers.get(clientId) === viewer) {
+        this.viewers.delete(clientId);
+        this.#departed(clientId);
+      }
       viewer.removeAllListeners();
       this.emit("viewerLeft", clientId, reason);
     });
     this.emit("viewerJoined", clientId);
     for (const c of this.#early.get(clientId)?.candidates ?? []) viewer.addRemoteCandidate(c);
     this.#early.delete(clientId);
+  }
+
+  #departed(clientId: string) {
+    this.#left.set(clientId, this.#forgetOld());
+  }
+
+  /** Drops early candidates and departed clients older than the hold time; returns now. */
+  #forgetOld(): number {
+    const now = Date.now();
+    for (const [id, early] of this.#early) {
+      if (now - early.since > earlyCandidateMs) this.#early.delete(id);
+    }
+    for (const [id, since] of this.#left) {
+      if (now - since > earlyCandidateMs) this.#left.delete(id);
+    }
+    return now;
   }
 
   #candidate(candidate: IceCandidate, clientId?: string) {
@@ -138,10 +162,9 @@ export class Master extends EventEmitter<MasterEvents> {
       viewer.addRemoteCandidate(candidate);
       return;
     }
-    const now = Date.now();
-    for (const [id, early] of this.#early) {
-      if (now - early.since > earlyCandidateMs) this.#early.delete(id);
-    }
+    const now = this.#forgetOld();
+    // A late candidate of a viewer that has gone is not an early one of a viewer to come.
+    if (this.#left.has(clientId)) return;
     if (this.#early.size >= this.maxViewers * 2 && !this.#early.has(clientId)) return;
     const early = this.#early.get(clientId) ?? { candidates: [], since: now };
     if (early.candidates.length < earlyCandidateLimit) early.candidates.push(candidate);
