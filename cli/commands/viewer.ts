@@ -10,6 +10,7 @@ import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-cli
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
+import { timestampNewer } from "../../core/rtp/timestamp.ts";
 
 /** One status line from two snapshots `seconds` apart. */
 function statusLine(now: ViewerStats, before: ViewerStats, seconds: number) {
@@ -66,15 +67,26 @@ async function runViewer(values: Values): Promise<number> {
     settled = true;
     settle(code);
   };
+  // After a PLI the master re-sends its GOP from the newest keyframe, frames this viewer may
+  // have had already: only frames newer than the last one kept are written and counted.
+  let kept = 0;
+  let repeated = 0;
+  let lastTimestamp: number | undefined;
   client.on("frame", (au) => {
+    if (lastTimestamp !== undefined && !timestampNewer(au.timestamp, lastTimestamp)) {
+      repeated++;
+      return;
+    }
+    lastTimestamp = au.timestamp;
+    kept++;
     out?.writeFrame(au.data);
-    if (frames !== undefined && client.stats.frames >= frames) done(0);
+    if (frames !== undefined && kept >= frames) done(0);
   });
   if (out) client.on("audio", (packet) => out.writeAudio(packet));
   client.on("message", (text) => console.log(`message from the master: ${text}`));
   client.on("closed", (reason) => {
     if (settled) return;
-    log.error(`${reason} after ${client.stats.frames} frames`);
+    log.error(`${reason} after ${kept} frames`);
     done(frames === undefined && duration === undefined ? 0 : 1);
   });
   const message = values.message as string | undefined;
@@ -132,7 +144,8 @@ async function runViewer(values: Values): Promise<number> {
   printMetrics(); // if it ends before every phase settled, print what there is
   const stats = client.stats;
   log.info(
-    `received ${stats.frames} frames and ${stats.audioPackets} audio packets` +
+    `received ${kept} frames${repeated ? ` (and ${repeated} repeated ones, skipped)` : ""} ` +
+      `and ${stats.audioPackets} audio packets` +
       (out ? ` into ${out.dir}` : "") +
       `; ${stats.packetsLost} packets lost, ${stats.nacksSent} NACKs, ${stats.plisSent} PLIs`,
   );
