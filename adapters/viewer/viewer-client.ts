@@ -1,11 +1,13 @@
 /**
  * A viewer: offers to receive, depacketizes H.264 (reordering, FU-A, STAP-A) with NACK for
- * gaps and PLI when the picture cannot be decoded, takes Opus packets as they come, sends
- * receiver reports, and talks on the data channel. What it receives goes to callbacks.
+ * gaps and PLI when the picture cannot be decoded, skips the frames the master sends again in
+ * answer to a PLI, takes Opus packets as they come, sends receiver reports, and talks on the
+ * data channel. What it receives goes to callbacks.
  */
 import { EventEmitter } from "node:events";
 import type { DataChannel } from "node-datachannel";
 import { ReceptionStats } from "../../core/media/reception-stats.ts";
+import { ReplayFilter } from "../../core/media/replay-filter.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
@@ -34,7 +36,10 @@ export interface ViewerClientOptions {
 }
 
 export interface ViewerClientEvents {
+  /** A frame not received before, in order. */
   frame: [accessUnit: DepacketizedAccessUnit];
+  /** A frame received again: the master answers a PLI with its GOP from the newest keyframe. */
+  repeatedFrame: [accessUnit: DepacketizedAccessUnit];
   audio: [packet: Uint8Array, timestamp: number];
   message: [text: string];
   dataChannelOpen: [];
@@ -42,7 +47,10 @@ export interface ViewerClientEvents {
 }
 
 export interface ViewerStats {
+  /** Frames received, each once. */
   frames: number;
+  /** Frames received again after a PLI, and skipped. */
+  framesRepeated: number;
   audioPackets: number;
   videoBytes: number;
   audioBytes: number;
@@ -63,12 +71,14 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   readonly #o: ViewerClientOptions;
   readonly #ssrc = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
   readonly #depacketizer = new H264Depacketizer();
+  readonly #replays = new ReplayFilter();
   readonly #video: MediaTrack;
   readonly #audio: MediaTrack;
   readonly #dataChannel: DataChannel;
   #videoStats?: ReceptionStats;
   #audioStats?: ReceptionStats;
   #frames = 0;
+  #framesRepeated = 0;
   #audioPackets = 0;
   #nacksSent = 0;
   #plisSent = 0;
@@ -178,6 +188,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     const ssrc = this.#videoStats?.ssrc;
     if (ssrc === undefined) return false;
     this.#lastPliAt = performance.now();
+    this.#replays.expectReplay(this.#lastPliAt);
     this.#plisSent++;
     return this.#video.send(buildPli({ senderSsrc: this.#ssrc, mediaSsrc: ssrc }));
   }
@@ -185,6 +196,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   get stats(): ViewerStats {
     return {
       frames: this.#frames,
+      framesRepeated: this.#framesRepeated,
       audioPackets: this.#audioPackets,
       videoBytes: this.#videoStats?.bytes ?? 0,
       audioBytes: this.#audioStats?.bytes ?? 0,
@@ -211,7 +223,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   #onVideoPacket(packet: Uint8Array) {
     const now = performance.now();
     const rtp = this.#receive(packet, this.#video, now);
-    if (rtp) this.#deliver(this.#depacketizer.push(rtp, now));
+    if (rtp) this.#deliver(this.#depacketizer.push(rtp, now), now);
   }
 
   #onAudioPacket(packet: Uint8Array) {
@@ -255,8 +267,13 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     }
   }
 
-  #deliver(frames: DepacketizedAccessUnit[]) {
+  #deliver(frames: DepacketizedAccessUnit[], now: number) {
     for (const au of frames) {
+      if (!this.#replays.accept(au.data, au.keyframe, now)) {
+        this.#framesRepeated++;
+        this.emit("repeatedFrame", au);
+        continue;
+      }
       this.#frames++;
       if (this.#frames === 1) this.#o.timer?.end("firstFrame");
       this.emit("frame", au);
@@ -265,7 +282,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
 
   #tick() {
     const now = performance.now();
-    this.#deliver(this.#depacketizer.poll(now));
+    this.#deliver(this.#depacketizer.poll(now), now);
     const stats = this.#videoStats;
     if (stats) {
       const missing = this.#depacketizer.nackDue(now);

@@ -10,7 +10,12 @@ import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-cli
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
-import { timestampNewer } from "../../core/rtp/timestamp.ts";
+
+/**
+ * TEST ONLY: the viewer sends one PLI right after its Nth frame, so a test can see what the
+ * master's answer (its GOP sent again from the newest keyframe) does to the frames written.
+ */
+const testPliEnv = "KVSRTC_TEST_ONLY_PLI_AFTER_FRAMES";
 
 /** One status line from two snapshots `seconds` apart. */
 function statusLine(now: ViewerStats, before: ViewerStats, seconds: number) {
@@ -36,6 +41,7 @@ async function runViewer(values: Values): Promise<number> {
   if (clientId !== undefined && !/^[a-zA-Z0-9_.-]{1,256}$/.test(clientId)) {
     throw new UsageError(`--client-id "${clientId}" must be 1-256 of a-z A-Z 0-9 _ . -`);
   }
+  const pliAfter = Number(process.env[testPliEnv]);
   const out = values.out === undefined ? undefined : new OutDir(values.out as string);
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
@@ -67,26 +73,18 @@ async function runViewer(values: Values): Promise<number> {
     settled = true;
     settle(code);
   };
-  // After a PLI the master re-sends its GOP from the newest keyframe, frames this viewer may
-  // have had already: only frames newer than the last one kept are written and counted.
-  let kept = 0;
-  let repeated = 0;
-  let lastTimestamp: number | undefined;
+  // Frames the master sends again after a PLI are not "frame" events (counted as repeated).
   client.on("frame", (au) => {
-    if (lastTimestamp !== undefined && !timestampNewer(au.timestamp, lastTimestamp)) {
-      repeated++;
-      return;
-    }
-    lastTimestamp = au.timestamp;
-    kept++;
     out?.writeFrame(au.data);
-    if (frames !== undefined && kept >= frames) done(0);
+    const received = client.stats.frames;
+    if (received === pliAfter) client.requestKeyframe();
+    if (frames !== undefined && received >= frames) done(0);
   });
   if (out) client.on("audio", (packet) => out.writeAudio(packet));
   client.on("message", (text) => console.log(`message from the master: ${text}`));
   client.on("closed", (reason) => {
     if (settled) return;
-    log.error(`${reason} after ${kept} frames`);
+    log.error(`${reason} after ${client.stats.frames} frames`);
     done(frames === undefined && duration === undefined ? 0 : 1);
   });
   const message = values.message as string | undefined;
@@ -144,8 +142,9 @@ async function runViewer(values: Values): Promise<number> {
   printMetrics(); // if it ends before every phase settled, print what there is
   const stats = client.stats;
   log.info(
-    `received ${kept} frames${repeated ? ` (and ${repeated} repeated ones, skipped)` : ""} ` +
-      `and ${stats.audioPackets} audio packets` +
+    `received ${stats.frames} frames` +
+      (stats.framesRepeated ? ` (and ${stats.framesRepeated} repeated ones, skipped)` : "") +
+      ` and ${stats.audioPackets} audio packets` +
       (out ? ` into ${out.dir}` : "") +
       `; ${stats.packetsLost} packets lost, ${stats.nacksSent} NACKs, ${stats.plisSent} PLIs`,
   );
