@@ -10,6 +10,7 @@ import { Master } from "../../adapters/master/master.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
+import type { TrackSenderStats } from "../../core/media/track-sender.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
@@ -74,7 +75,13 @@ async function runMaster(values: Values): Promise<number> {
     timer,
   });
   const count = () => `${master.viewers.size} viewer${master.viewers.size === 1 ? "" : "s"}`;
-  master.on("viewerJoined", (id) => log.info(`viewer ${id} offered; answering (${count()})`));
+  // Each viewer's video sender stats, to say what it was sent once it has left.
+  const videoStats = new Map<string, TrackSenderStats>();
+  master.on("viewerJoined", (id) => {
+    log.info(`viewer ${id} offered; answering (${count()})`);
+    const stats = master.viewers.get(id)?.senders.get("video")?.sender.stats;
+    if (stats) videoStats.set(id, stats);
+  });
   master.on("viewerConnected", (id) => {
     const pair = master.viewers.get(id)?.peer.selectedCandidatePair();
     log.info(`viewer ${id} connected${pair ? ` via ${pair}` : ""}`);
@@ -91,7 +98,17 @@ async function runMaster(values: Values): Promise<number> {
       );
     }
   });
-  master.on("viewerLeft", (id, reason) => log.info(`viewer ${id} left: ${reason} (${count()})`));
+  master.on("viewerLeft", (id, reason) => {
+    const video = videoStats.get(id);
+    videoStats.delete(id);
+    log.info(
+      `viewer ${id} left: ${reason} (${count()})` +
+        (video
+          ? `; ${video.framesSent} video frames sent, ${video.keyframeRequests} PLI/FIR, ` +
+            `${video.keyframeRestarts} keyframe restarts`
+          : ""),
+    );
+  });
   master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
   let stopping = false;
   let badFrames = 0;

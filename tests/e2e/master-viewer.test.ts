@@ -2,7 +2,8 @@
  * The built binary, as separate processes: `kvsrtc master` (embedded endpoint, built-in sample)
  * and ten `kvsrtc viewer --out DIR --frames 150`, each writing frames identical to the sample's
  * in order; an eleventh viewer is refused and exits non-zero while the ten go on; with the
- * test-only drop hook, a viewer still writes every frame whole through NACK.
+ * test-only drop hook, a viewer still writes every frame whole through NACK; with the test-only
+ * PLI hook, the GOP the master sends again is not written twice.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -43,27 +44,18 @@ describe("kvsrtc master and viewers as separate processes (the binary)", () => {
     return { master, url };
   }
 
+  const runViewer = (url: string, channel: string, args: string[], env?: Record<string, string>) =>
+    run(["viewer", "--endpoint-url", url, "--channel", channel, ...args], env);
+
   test("ten viewers write 150 frames each, identical to the sample in order; an 11th is refused", async () => {
     const channel = "e2e-ten";
     const { master, url } = await startMaster(channel);
     const outs = Array.from({ length: 10 }, (_, i) => join(dir, `viewer-${i}`));
     const viewers = outs.map((out, i) =>
-      run([
-        "viewer",
-        "--endpoint-url",
-        url,
-        "--channel",
-        channel,
-        "--client-id",
-        `viewer-${i}`,
-        "--out",
-        out,
-        "--frames",
-        "150",
-      ])
+      runViewer(url, channel, ["--client-id", `viewer-${i}`, "--out", out, "--frames", "150"])
     );
     await Promise.all(viewers.map((v) => v.waitFor(/connected to the master/, 30_000)));
-    const eleventh = run(["viewer", "--endpoint-url", url, "--channel", channel, "--frames", "1"]);
+    const eleventh = runViewer(url, channel, ["--frames", "1"]);
     assert.equal(await eleventh.exited, 1, eleventh.output.stderr);
     assert.match(eleventh.output.stderr, /refused/);
     const codes = await Promise.all(viewers.map((v) => v.exited));
@@ -84,17 +76,7 @@ describe("kvsrtc master and viewers as separate processes (the binary)", () => {
       KVSRTC_TEST_ONLY_DROP_EVERY_NTH_VIDEO_RTP: "10",
     });
     const out = join(dir, "lossy");
-    const viewer = run([
-      "viewer",
-      "--endpoint-url",
-      url,
-      "--channel",
-      channel,
-      "--out",
-      out,
-      "--frames",
-      "90",
-    ]);
+    const viewer = runViewer(url, channel, ["--out", out, "--frames", "90"]);
     assert.equal(await viewer.exited, 0, viewer.output.stderr);
     assertSourceOrder(framesIn(out), sampleFrames);
     const [, lost, nacks] = /; (\d+) packets lost, (\d+) NACKs/.exec(viewer.output.stderr)!;
@@ -102,17 +84,31 @@ describe("kvsrtc master and viewers as separate processes (the binary)", () => {
     await master.stop();
   });
 
+  test("after a PLI, the GOP the master sends again is skipped: 120 frames, none twice", async () => {
+    const channel = "e2e-pli";
+    const { master, url } = await startMaster(channel);
+    const out = join(dir, "pli");
+    const args = ["--client-id", "pli", "--out", out, "--frames", "120"];
+    const viewer = runViewer(url, channel, args, { KVSRTC_TEST_ONLY_PLI_AFTER_FRAMES: "45" });
+    assert.equal(await viewer.exited, 0, viewer.output.stderr);
+    const frames = framesIn(out);
+    assert.equal(frames.length, 120);
+    assertSourceOrder(frames, sampleFrames); // contiguous, so no frame written twice
+    const stderr = viewer.output.stderr;
+    const [, repeated] = /received 120 frames \(and (\d+) repeated ones, skipped\)/.exec(stderr) ??
+      assert.fail(`no repeated frames reported:\n${stderr}`);
+    assert.ok(Number(repeated) >= 1, `${repeated} repeated`);
+    assert.match(stderr, /; \d+ packets lost, \d+ NACKs, 1 PLIs/);
+    assert.equal(await master.stop(), 0);
+    const [, restarts] =
+      /viewer pli left: .*, (\d+) keyframe restarts/.exec(master.output.stderr) ??
+        assert.fail(`the master said nothing of its keyframe restarts:\n${master.output.stderr}`);
+    assert.ok(Number(restarts) >= 1, `${restarts} keyframe restarts`);
+  });
+
   test("a viewer with no master on the channel exits 1 saying so", async () => {
     const { master, url } = await startMaster("e2e-other");
-    const viewer = run([
-      "viewer",
-      "--endpoint-url",
-      url,
-      "--channel",
-      "e2e-no-master",
-      "--timeout",
-      "3",
-    ]);
+    const viewer = runViewer(url, "e2e-no-master", ["--timeout", "3"]);
     assert.equal(await viewer.exited, 1);
     assert.match(viewer.output.stderr, /kvsrtc viewer: /);
     await master.stop();
