@@ -1,15 +1,19 @@
 /** The built binaries, copied alone into an empty directory, as a user would run them. */
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const dist = resolve(import.meta.dirname!, "../../dist");
 
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function isolated(binary: string): string {
   const dir = mkdtempSync(join(tmpdir(), "kvsrtc-e2e-"));
+  dirs.push(dir);
   const copy = join(dir, "kvsrtc");
   copyFileSync(join(dist, binary), copy);
   return copy;
