@@ -35,6 +35,7 @@ declare const Bun: {
       close(ws: BunSocket, code: number, reason: string): void;
     };
   }): BunServer;
+  gc(force: boolean): void;
 };
 
 function peerOf(ws: BunSocket): WebSocketPeer {
@@ -80,4 +81,11 @@ function serve(options: ServeOptions): Promise<HttpServer> {
   });
 }
 
-export const bunRuntime: Runtime = { name: "bun", serve };
+export const bunRuntime: Runtime = {
+  name: "bun",
+  serve,
+  collectGarbage: () => {
+    Bun.gc(true);
+    return true;
+  },
+};

@@ -35,4 +35,12 @@ function serve(options: ServeOptions): Promise<HttpServer> {
   });
 }
 
-export const denoRuntime: Runtime = { name: "deno", serve };
+export const denoRuntime: Runtime = {
+  name: "deno",
+  serve,
+  collectGarbage: () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    return gc !== undefined;
+  },
+};

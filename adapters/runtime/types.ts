@@ -36,4 +36,7 @@ export interface HttpServer {
 export interface Runtime {
   name: "deno" | "bun";
   serve(options: ServeOptions): Promise<HttpServer>;
+  /** A full garbage collection, now; false when the runtime does not offer one (Deno without
+   * `--v8-flags=--expose-gc`). Benchmarks use it to measure what is kept, not what awaits GC. */
+  collectGarbage(): boolean;
 }
