@@ -36,7 +36,8 @@ export interface MasterOptions {
 export interface MasterEvents {
   viewerJoined: [clientId: string];
   viewerConnected: [clientId: string];
-  viewerLeft: [clientId: string, reason: string];
+  /** The connection is closed by then; its senders' stats say what it was sent. */
+  viewerLeft: [clientId: string, reason: string, viewer: ViewerConnection];
   viewerRefused: [clientId: string, reason: string];
   message: [clientId: string, text: string];
 }
@@ -132,7 +133,7 @@ export class Master extends EventEmitter<MasterEvents> {
         this.#departed(clientId);
       }
       viewer.removeAllListeners();
-      this.emit("viewerLeft", clientId, reason);
+      this.emit("viewerLeft", clientId, reason, viewer);
     });
     this.emit("viewerJoined", clientId);
     for (const c of this.#early.get(clientId)?.candidates ?? []) viewer.addRemoteCandidate(c);

@@ -10,7 +10,6 @@ import { Master } from "../../adapters/master/master.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
-import type { TrackSenderStats } from "../../core/media/track-sender.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
@@ -75,13 +74,7 @@ async function runMaster(values: Values): Promise<number> {
     timer,
   });
   const count = () => `${master.viewers.size} viewer${master.viewers.size === 1 ? "" : "s"}`;
-  // Each viewer's video sender stats, to say what it was sent once it has left.
-  const videoStats = new Map<string, TrackSenderStats>();
-  master.on("viewerJoined", (id) => {
-    log.info(`viewer ${id} offered; answering (${count()})`);
-    const stats = master.viewers.get(id)?.senders.get("video")?.sender.stats;
-    if (stats) videoStats.set(id, stats);
-  });
+  master.on("viewerJoined", (id) => log.info(`viewer ${id} offered; answering (${count()})`));
   master.on("viewerConnected", (id) => {
     const pair = master.viewers.get(id)?.peer.selectedCandidatePair();
     log.info(`viewer ${id} connected${pair ? ` via ${pair}` : ""}`);
@@ -98,9 +91,8 @@ async function runMaster(values: Values): Promise<number> {
       );
     }
   });
-  master.on("viewerLeft", (id, reason) => {
-    const video = videoStats.get(id);
-    videoStats.delete(id);
+  master.on("viewerLeft", (id, reason, viewer) => {
+    const video = viewer.senders.get("video")?.sender.stats;
     log.info(
       `viewer ${id} left: ${reason} (${count()})` +
         (video
