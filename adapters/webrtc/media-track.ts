@@ -28,10 +28,13 @@ export class MediaTrack {
     return this.#track.isOpen();
   }
 
-  /** One RTP or RTCP packet; false when the track is closed or the transport refused it. */
+  /**
+   * One RTP or RTCP packet; false when the track is closed or the transport refused it. No
+   * isOpen() first: a closed track throws, and one native call per packet is the least.
+   */
   send(packet: Uint8Array): boolean {
     try {
-      return this.#track.isOpen() && this.#track.sendMessageBinary(packet as Buffer);
+      return this.#track.sendMessageBinary(packet as Buffer);
     } catch {
       return false;
     }

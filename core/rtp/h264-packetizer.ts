@@ -3,7 +3,8 @@
  * goes alone (single NAL unit packet); runs of small NAL units such as SPS + PPS share a STAP-A;
  * a NAL unit larger than the payload budget is cut into FU-A fragments of near-equal size.
  */
-import type { PayloadPlan, PayloadRange } from "./payload-plan.ts";
+import type { ByteRange } from "../h264/nal-unit.ts";
+import type { PayloadPlan } from "./payload-plan.ts";
 
 export const stapA = 24;
 export const fuA = 28;
@@ -19,7 +20,7 @@ const fuAHeaderSize = 2;
  */
 export function planH264AccessUnit(
   au: Uint8Array,
-  nalUnits: readonly PayloadRange[],
+  nalUnits: readonly ByteRange[],
   maxPayload: number,
 ): PayloadPlan[] {
   if (maxPayload < fuAHeaderSize + 1) {
@@ -34,7 +35,7 @@ export function planH264AccessUnit(
       plans.push(planStapA(au, nalUnits.slice(i, i + aggregated)));
       i += aggregated;
     } else if (nal.length <= maxPayload) {
-      plans.push({ pieces: [nal], size: nal.length, marker: false });
+      plans.push({ pieces: [view(au, nal.offset, nal.length)], size: nal.length, marker: false });
       i++;
     } else {
       planFuA(au, nal, maxPayload, plans);
@@ -46,7 +47,7 @@ export function planH264AccessUnit(
 }
 
 /** How many NAL units from `first` on fit together in one STAP-A. */
-function stapARun(nalUnits: readonly PayloadRange[], first: number, maxPayload: number): number {
+function stapARun(nalUnits: readonly ByteRange[], first: number, maxPayload: number): number {
   let size = stapAHeaderSize;
   let count = 0;
   for (let i = first; i < nalUnits.length; i++) {
@@ -57,7 +58,7 @@ function stapARun(nalUnits: readonly PayloadRange[], first: number, maxPayload: 
   return count;
 }
 
-function planStapA(au: Uint8Array, nalUnits: readonly PayloadRange[]): PayloadPlan {
+function planStapA(au: Uint8Array, nalUnits: readonly ByteRange[]): PayloadPlan {
   // STAP-A header: F is the OR of the F bits, NRI the highest NRI of the aggregated units.
   let forbidden = 0;
   let nri = 0;
@@ -65,7 +66,7 @@ function planStapA(au: Uint8Array, nalUnits: readonly PayloadRange[]): PayloadPl
     forbidden |= au[nal.offset] & 0x80;
     nri = Math.max(nri, au[nal.offset] & 0x60);
   }
-  const pieces: (Uint8Array | PayloadRange)[] = [];
+  const pieces: Uint8Array[] = [];
   let size = stapAHeaderSize;
   nalUnits.forEach((nal, k) => {
     const sizeField = new Uint8Array([
@@ -73,13 +74,13 @@ function planStapA(au: Uint8Array, nalUnits: readonly PayloadRange[]): PayloadPl
       nal.length >>> 8,
       nal.length & 0xff,
     ]);
-    pieces.push(sizeField, nal);
+    pieces.push(sizeField, view(au, nal.offset, nal.length));
     size += stapANalSizeField + nal.length;
   });
   return { pieces, size, marker: false };
 }
 
-function planFuA(au: Uint8Array, nal: PayloadRange, maxPayload: number, plans: PayloadPlan[]) {
+function planFuA(au: Uint8Array, nal: ByteRange, maxPayload: number, plans: PayloadPlan[]) {
   const header = au[nal.offset];
   const indicator = (header & 0xe0) | fuA;
   const type = header & 0x1f;
@@ -95,10 +96,14 @@ function planFuA(au: Uint8Array, nal: PayloadRange, maxPayload: number, plans: P
     const start = k === 0 ? 0x80 : 0;
     const end = k === count - 1 ? 0x40 : 0;
     plans.push({
-      pieces: [new Uint8Array([indicator, start | end | type]), { offset, length }],
+      pieces: [new Uint8Array([indicator, start | end | type]), view(au, offset, length)],
       size: fuAHeaderSize + length,
       marker: false,
     });
     offset += length;
   }
+}
+
+function view(au: Uint8Array, offset: number, length: number): Uint8Array {
+  return au.subarray(offset, offset + length);
 }

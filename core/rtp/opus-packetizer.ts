@@ -6,5 +6,5 @@
 import type { PayloadPlan } from "./payload-plan.ts";
 
 export function planOpus(packet: Uint8Array): PayloadPlan {
-  return { pieces: [{ offset: 0, length: packet.length }], size: packet.length, marker: false };
+  return { pieces: [packet], size: packet.length, marker: false };
 }

@@ -3,14 +3,15 @@
  * it. An access unit is planned once; the plans are kept beside the frame and serve every
  * viewer and every retransmission, each time writing straight from the frame's bytes.
  */
-import type { ByteRange } from "../h264/nal-unit.ts";
 
-/** A slice of the planned access unit's (or Opus packet's) bytes. */
-export type PayloadRange = ByteRange;
-
-/** One RTP payload: small header bytes (Uint8Array) and ranges of the source, in order. */
+/**
+ * One RTP payload, in order: small header bytes of its own and views of the frame's bytes
+ * (never copies). The views are made once, when the frame is planned, so writing a packet
+ * allocates nothing, which keeps a non-moving collector such as JavaScriptCore's from holding
+ * heap for per-packet garbage.
+ */
 export interface PayloadPlan {
-  pieces: readonly (Uint8Array | PayloadRange)[];
+  pieces: readonly Uint8Array[];
   /** Payload bytes in all, so the RTP packet is 12 + size bytes. */
   size: number;
   /** RTP marker bit: set on the last packet of an access unit. */
@@ -30,15 +31,10 @@ export interface RtpSendHeader {
 export const rtpFixedHeaderSize = 12;
 
 /**
- * Writes one RTP packet (fixed 12-byte header, then the planned payload from `source`) into
- * `out` and returns its length. `out` must hold 12 + plan.size bytes.
+ * Writes one RTP packet (fixed 12-byte header, then the planned payload) into `out` and
+ * returns its length. `out` must hold 12 + plan.size bytes.
  */
-export function writeRtpPacket(
-  out: Uint8Array,
-  header: RtpSendHeader,
-  plan: PayloadPlan,
-  source: Uint8Array,
-): number {
+export function writeRtpPacket(out: Uint8Array, header: RtpSendHeader, plan: PayloadPlan): number {
   const length = rtpFixedHeaderSize + plan.size;
   if (out.length < length) {
     throw new RangeError(`RTP packet needs ${length} bytes, the output buffer has ${out.length}`);
@@ -57,14 +53,10 @@ export function writeRtpPacket(
   out[10] = (ssrc >>> 8) & 0xff;
   out[11] = ssrc & 0xff;
   let at = rtpFixedHeaderSize;
-  for (const piece of plan.pieces) {
-    if (piece instanceof Uint8Array) {
-      out.set(piece, at);
-      at += piece.length;
-    } else {
-      out.set(source.subarray(piece.offset, piece.offset + piece.length), at);
-      at += piece.length;
-    }
+  const pieces = plan.pieces;
+  for (let i = 0; i < pieces.length; i++) {
+    out.set(pieces[i], at);
+    at += pieces[i].length;
   }
   return at;
 }

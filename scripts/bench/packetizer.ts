@@ -38,7 +38,7 @@ function planAndWrite(): [number, number] {
   let packets = 0, bytes = 0;
   frames.forEach((au, i) => {
     for (const plan of planH264AccessUnit(au, findNalUnits(au), maxPayload)) {
-      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan, au);
+      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan);
       packets++;
     }
   });
@@ -51,9 +51,9 @@ const plans: PayloadPlan[][] = frames.map((au) =>
 
 function writeOnly(): [number, number] {
   let packets = 0, bytes = 0;
-  frames.forEach((au, i) => {
-    for (const plan of plans[i]) {
-      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan, au);
+  plans.forEach((framePlans, i) => {
+    for (const plan of framePlans) {
+      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan);
       packets++;
     }
   });

@@ -25,7 +25,7 @@ export function packetizeFrames(
         ssrc: 0x1234,
         marker: plan.marker,
       };
-      writeRtpPacket(bytes, header, plan, au);
+      writeRtpPacket(bytes, header, plan);
       packets.push({ frame, bytes });
       seq = (seq + 1) & 0xffff;
     }
