@@ -48,6 +48,11 @@ export class FrameRing {
     return this.#nextIndex;
   }
 
+  /** Index of the oldest frame held (nextIndex when the ring is empty). */
+  get oldestIndex(): number {
+    return this.#frames[0]?.index ?? this.#nextIndex;
+  }
+
   get newest(): RingFrame | undefined {
     return this.#frames[this.#frames.length - 1];
   }

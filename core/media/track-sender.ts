@@ -37,6 +37,7 @@ export interface TrackSenderOptions {
    * are only valid during the call (they are reused for the next packet).
    */
   send(packet: Uint8Array): boolean;
+  /** The retransmit buffer's starting capacity in packets (it grows with the ring's window). */
   retransmitCapacity?: number;
   /** Keyframe requests closer together than this restart the GOP only once. */
   keyframeRequestIntervalMs?: number;
@@ -280,7 +281,13 @@ export class TrackSender {
     for (let plan = 0; plan < frame.plans.length; plan++) {
       const sequenceNumber = this.#sequenceNumber;
       this.#sequenceNumber = (sequenceNumber + 1) & 0xffff;
-      this.retransmitBuffer.record(sequenceNumber, frame.index, plan, timestamp);
+      this.retransmitBuffer.record(
+        sequenceNumber,
+        frame.index,
+        plan,
+        timestamp,
+        this.#o.ring.oldestIndex,
+      );
       if (this.#o.dropBeforeSend?.(sequenceNumber)) {
         this.stats.droppedByHook++;
         continue;

@@ -122,6 +122,27 @@ describe("track sender", () => {
     assert.equal(sender.stats.retransmissionsMissed, 1);
   });
 
+  test("the retransmit buffer grows until it covers every packet of the ring's window", () => {
+    const { ring, sender, sent, feed } = setup({ retransmitCapacity: 16 });
+    sender.start();
+    feed(60); // 2 s at 30 fps: the ring's whole window, far more than 16 packets
+    assert.ok(ring.get(0), "frame 0 is still in the ring");
+    assert.ok(sender.retransmitBuffer.capacity >= sent.length, "no held frame's packet lost");
+    const first = parseRtpPacket(sent[0]).sequenceNumber;
+    sender.handleRtcp(buildNack({ senderSsrc: 1, mediaSsrc: ssrc, sequenceNumbers: [first] }));
+    assert.equal(sender.stats.retransmissions, 1);
+    assert.deepEqual(sent.at(-1), sent[0]);
+  });
+
+  test("the retransmit buffer stops growing once the ring lets go of the old frames", () => {
+    const { sender, feed } = setup({ retransmitCapacity: 16 });
+    sender.start();
+    feed(90);
+    const capacity = sender.retransmitBuffer.capacity;
+    feed(300); // 10 s more at the same rate: the window holds as many packets as before
+    assert.equal(sender.retransmitBuffer.capacity, capacity);
+  });
+
   test("packets dropped before sending all come back through NACK and every frame is whole", () => {
     const dropped = new Set<number>();
     let n = 0;
@@ -253,5 +274,22 @@ describe("track sender", () => {
     assert.equal(packets.length, 3);
     assert.deepEqual(packets[1].payload, sampleOpusPackets[2]);
     assert.equal((packets[2].timestamp - packets[1].timestamp) >>> 0, 960);
+  });
+
+  test("an Opus track keeps a small retransmit buffer: 50 packets/s over a 3 s window", () => {
+    const ring = new FrameRing("audio", { windowUs: 3_000_000 });
+    const sender = new TrackSender({
+      ring,
+      ssrc: 7,
+      payloadType: 111,
+      clockRate: 48000,
+      send: () => true,
+    });
+    sender.start();
+    for (let i = 0; i < 1000; i++) {
+      ring.push(audioFrame(sampleOpusPackets[i % sampleOpusPackets.length], i * 20_000));
+      sender.pump();
+    }
+    assert.equal(sender.retransmitBuffer.capacity, 256);
   });
 });
