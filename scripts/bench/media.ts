@@ -1,15 +1,17 @@
 /**
  * Media-path benchmark on loopback, measured in one run:
  *   (a) viewer offer sent -> first frame out of the depacketizer, p50/p95 over 20 runs;
- *   (b) master memory with 0, 1, 5 and 10 viewers at ~2 Mbit/s (the sample at 50 fps): RSS as
- *       found, and anonymous RSS after a full GC (what the master keeps), for the
- *       frame ring (one copy of each frame, descriptors per viewer) and for a copy-per-viewer
- *       baseline: libdatachannel's own H264RtpPacketizer -> RtcpSrReporter -> RtcpNackResponder
- *       chain on each viewer's track, which packetizes each viewer's copy and keeps a copy of
- *       every packet for NACK;
+ *   (b) master memory with 0, 1, 5 and 10 viewers at ~2 Mbit/s (the sample at 50 fps): mean
+ *       RSS over a 20 s window in which the runtime collects garbage as it will, then anonymous
+ *       RSS after a full GC (what the master keeps), for the frame ring (one copy of each
+ *       frame, descriptors per viewer) and for a copy-per-viewer
+ *       baseline: libdatachannel's own H264RtpPacketizer (RtpPacketizer for Opus) ->
+ *       RtcpSrReporter -> RtcpNackResponder chain on each viewer's tracks, which packetizes each
+ *       viewer's copy and keeps a copy of every packet for NACK;
  *   (c) master CPU seconds per viewer-minute (10 viewers against none).
- * Both designs keep the same retransmit window: the frame ring holds `windowS` of media, and the
- * baseline's NACK responder the same number of packets (the ring run measures the packet rate).
+ * Both designs send the same video and audio and keep the same retransmit window: the frame ring
+ * holds `windowS` of media, and the baseline's NACK responders the same number of packets of
+ * each track (the ring run measures the packet rates).
  * A third master, "peers", runs the baseline's chain without the NACK responder: its RSS against
  * the baseline's is what the per-viewer packet copies cost, apart from the connections themselves.
  * The master runs in a child process (this file with --master ring|baseline) so its RSS and CPU
@@ -27,6 +29,7 @@ import { Master } from "../../adapters/master/master.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
 import { answerOffer } from "../../adapters/webrtc/answer.ts";
+import type { MediaTrack } from "../../adapters/webrtc/media-track.ts";
 import { Peer } from "../../adapters/webrtc/peer.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
@@ -34,13 +37,33 @@ import { runtime } from "../../adapters/runtime/mod.ts";
 
 const channel = "bench";
 const fps = 50;
-const holdMs = 4000;
+/** Each viewer count is measured this long: long enough to span the runtime's own collections. */
+const holdMs = 20_000;
+const sampleMs = 250;
 /** The retransmit window of both designs (the KVS C SDK keeps about 3 s of packets). */
 const windowS = 3;
 
 type Mode = "ring" | "baseline" | "peers";
 
-async function runMaster(mode: Mode, nackPackets: number, endpointUrl: string) {
+/** Retransmit window in packets, per track (the baseline's NACK responders). */
+interface NackWindow {
+  video: number;
+  audio: number;
+}
+
+/** A libdatachannel packetizer chain on one of a viewer's tracks (the baseline designs). */
+function chainTrack(track: MediaTrack, ssrc: number, nackPackets: number) {
+  const config = new ndc.RtpPacketizationConfig(ssrc, "kvsrtc", track.payloadType, track.clockRate);
+  const packetizer = track.kind === "video"
+    ? new ndc.H264RtpPacketizer("StartSequence", config, 1188)
+    : new ndc.RtpPacketizer(config);
+  packetizer.addToChain(new ndc.RtcpSrReporter(config));
+  if (nackPackets > 0) packetizer.addToChain(new ndc.RtcpNackResponder(nackPackets));
+  track.native.setMediaHandler(packetizer);
+  return config;
+}
+
+async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
   const rt = await runtime();
   const target = await resolveTarget({ endpointUrl, region: "us-west-2" }, {});
   const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
@@ -48,7 +71,7 @@ async function runMaster(mode: Mode, nackPackets: number, endpointUrl: string) {
   const source = openSource({ fps, loop: true });
   broadcastSource(source, broadcast);
   let viewers = () => 0;
-  let retransmit = () => ({ videoPackets: 0, videoOctets: 0, descriptors: 0 });
+  let retransmit = () => ({ videoPackets: 0, audioPackets: 0, videoOctets: 0, descriptors: 0 });
   if (mode === "ring") {
     const master = new Master({
       signaling: session.signaling,
@@ -60,9 +83,12 @@ async function runMaster(mode: Mode, nackPackets: number, endpointUrl: string) {
     viewers = () => master.viewers.size;
     retransmit = () => {
       const senders = [...master.viewers.values()].flatMap((v) => [...v.senders.values()]);
-      const video = senders.filter((s) => s.track.kind === "video").map((s) => s.sender);
+      const of = (kind: string) =>
+        senders.filter((s) => s.track.kind === kind).map((s) => s.sender);
+      const video = of("video");
       return {
         videoPackets: video.reduce((n, s) => n + s.stats.packetsSent, 0),
+        audioPackets: of("audio").reduce((n, s) => n + s.stats.packetsSent, 0),
         videoOctets: video.reduce((n, s) => n + s.stats.octetsSent, 0),
         descriptors: senders.reduce((n, s) => n + s.sender.retransmitBuffer.size, 0),
       };
@@ -75,24 +101,25 @@ async function runMaster(mode: Mode, nackPackets: number, endpointUrl: string) {
       if (!id) return;
       const peer = new Peer({ name: id, iceServers: [], bindAddress: "127.0.0.1" });
       peer.on("localCandidate", (c) => session.signaling.sendIceCandidate(c, id));
-      const { answer, video } = answerOffer(peer, offer, {
+      const { answer, video, audio } = answerOffer(peer, offer, {
         profileLevelId: broadcast.profileLevelId,
         videoSsrc: 1111,
         audioSsrc: 2222,
         cname: "kvsrtc",
       });
-      const config = new ndc.RtpPacketizationConfig(1111, "kvsrtc", video!.payloadType, 90000);
-      const packetizer = new ndc.H264RtpPacketizer("StartSequence", config, 1188);
-      packetizer.addToChain(new ndc.RtcpSrReporter(config));
-      if (mode === "baseline") packetizer.addToChain(new ndc.RtcpNackResponder(nackPackets));
-      video!.native.setMediaHandler(packetizer);
+      const copies = mode === "baseline";
+      const tracks = {
+        video: { track: video!, config: chainTrack(video!, 1111, copies ? nack.video : 0) },
+        audio: { track: audio!, config: chainTrack(audio!, 2222, copies ? nack.audio : 0) },
+      };
       let started = false;
       const unsubscribe = broadcast.subscribe((frame) => {
-        if (frame.kind !== "video" || !video!.isOpen) return;
-        if (!started && !frame.keyframe) return;
-        started = true;
-        config.timestamp = Math.round((frame.timeUs * 90000) / 1e6) >>> 0;
-        video!.native.sendMessageBinary(Buffer.from(frame.bytes)); // this viewer's copy
+        const { track, config } = tracks[frame.kind];
+        if (!track.isOpen) return;
+        if (frame.kind === "video" && !started && !frame.keyframe) return;
+        started ||= frame.kind === "video";
+        config.timestamp = Math.round((frame.timeUs * track.clockRate) / 1e6) >>> 0;
+        track.native.sendMessageBinary(Buffer.from(frame.bytes)); // this viewer's copy
       });
       peer.on("state", (s) => {
         if (s === "closed" || s === "failed") {
@@ -107,25 +134,40 @@ async function runMaster(mode: Mode, nackPackets: number, endpointUrl: string) {
   }
   console.log(JSON.stringify({ ready: true }));
   const lines = createInterface({ input: process.stdin });
+  const cpuS = () => {
+    const cpu = process.cpuUsage();
+    return (cpu.user + cpu.system) / 1e6;
+  };
   for await (const line of lines) {
     if (line === "stop") break;
-    const cpu = process.cpuUsage();
-    const atS = performance.now() / 1000;
-    const sent = retransmit();
-    const asFound = memory();
+    // A window: RSS sampled with no forced GC (the runtime collects when it will), CPU and
+    // packets counted over it, then a full GC and what is kept.
+    const start = { cpuS: cpuS(), atS: performance.now() / 1000, ...retransmit() };
+    const rss: number[] = [];
+    for (let t = 0; t < holdMs; t += sampleMs) {
+      rss.push(memory().rss);
+      await sleep(sampleMs);
+    }
+    const end = { cpuS: cpuS(), atS: performance.now() / 1000, ...retransmit() };
     if (!rt.collectGarbage()) throw new Error("no full GC in this runtime (Deno: --expose-gc)");
     await sleep(500); // the allocator hands freed pages back shortly after a collection
     const kept = memory();
-    console.log(JSON.stringify({
-      rss: asFound.rss,
+    const window: Window = {
+      rssMean: rss.reduce((a, b) => a + b) / rss.length,
+      rssMin: Math.min(...rss),
+      rssMax: Math.max(...rss),
       keptRssAnon: kept.rssAnon,
       heapUsed: kept.heapUsed,
-      cpuS: (cpu.user + cpu.system) / 1e6,
-      atS,
+      cpuS: end.cpuS - start.cpuS,
+      seconds: end.atS - start.atS,
+      videoPackets: end.videoPackets - start.videoPackets,
+      audioPackets: end.audioPackets - start.audioPackets,
+      videoOctets: end.videoOctets - start.videoOctets,
+      descriptors: end.descriptors,
       viewers: viewers(),
       ringBytes: broadcast.video.bytes + broadcast.audio.bytes,
-      ...sent,
-    }));
+    };
+    console.log(JSON.stringify(window));
   }
   process.exit(0);
 }
@@ -141,22 +183,30 @@ function memory() {
   };
 }
 
-interface Stat {
-  rss: number;
-  /** Anonymous RSS after a full collection. */
+/** What the master measured over one window of `holdMs` (bytes, seconds, counts). */
+interface Window {
+  /** RSS sampled every `sampleMs`: mean, least and most. */
+  rssMean: number;
+  rssMin: number;
+  rssMax: number;
+  /** Anonymous RSS after a full collection at the end. */
   keptRssAnon: number;
+  /** JS heap in use after that collection. */
   heapUsed: number;
+  /** CPU time over the window and the window's length (the child's clocks). */
   cpuS: number;
-  /** When cpuS and the packet counts were read (child's clock, seconds). */
-  atS: number;
+  seconds: number;
+  /** Packets and payload octets sent to all viewers during the window (frame ring only). */
+  videoPackets: number;
+  audioPackets: number;
+  videoOctets: number;
+  /** Retransmit descriptors held at the end (frame ring only). */
+  descriptors: number;
   viewers: number;
   ringBytes: number;
-  videoPackets: number;
-  videoOctets: number;
-  descriptors: number;
 }
 
-async function startChild(endpointUrl: string, mode: Mode, nackPackets = 0) {
+async function startChild(endpointUrl: string, mode: Mode, nack: NackWindow) {
   const runtimeArgs = process.execPath.includes("deno")
     ? ["run", "-A", "--v8-flags=--expose-gc"]
     : [];
@@ -165,7 +215,7 @@ async function startChild(endpointUrl: string, mode: Mode, nackPackets = 0) {
     import.meta.filename!,
     "--master",
     mode,
-    String(nackPackets),
+    JSON.stringify(nack),
     endpointUrl,
   ], {
     stdio: ["pipe", "pipe", "inherit"],
@@ -176,8 +226,8 @@ async function startChild(endpointUrl: string, mode: Mode, nackPackets = 0) {
   const target = await resolveTarget({ endpointUrl, region: "us-west-2" }, {});
   return {
     target,
-    async stat(): Promise<Stat> {
-      child.stdin!.write("stat\n");
+    async window(): Promise<Window> {
+      child.stdin!.write("window\n");
       return await next();
     },
     async stop() {
@@ -216,13 +266,14 @@ async function openViewer(child: Child, id: string) {
   };
 }
 
+const noNack: NackWindow = { video: 0, audio: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number, digits = 1) => (bytes / 2 ** 20).toFixed(digits);
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function firstFrameLatency(endpointUrl: string) {
-  const child = await startChild(endpointUrl, "ring");
+  const child = await startChild(endpointUrl, "ring", noNack);
   await sleep(1500);
   const samples: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -239,10 +290,10 @@ async function firstFrameLatency(endpointUrl: string) {
   );
 }
 
-async function memoryAndCpu(endpointUrl: string, mode: Mode, nackPackets = 0) {
-  const child = await startChild(endpointUrl, mode, nackPackets);
+async function memoryAndCpu(endpointUrl: string, mode: Mode, nack = noNack) {
+  const child = await startChild(endpointUrl, mode, nack);
   await sleep(2000);
-  const rows: { viewers: number; cpuPerS: number; stat: Stat; packetsPerS: number }[] = [];
+  const rows: Window[] = [];
   const viewers: Awaited<ReturnType<typeof openViewer>>[] = [];
   for (const count of [0, 1, 5, 10]) {
     while (viewers.length < count) {
@@ -250,16 +301,12 @@ async function memoryAndCpu(endpointUrl: string, mode: Mode, nackPackets = 0) {
     }
     await Promise.all(viewers.map((v) => v.firstFrameMs));
     await sleep(1000); // retransmit windows and buffers fill
-    const before = await child.stat();
-    await sleep(holdMs);
-    const after = await child.stat();
-    if (after.viewers !== count) throw new Error(`${mode}: ${after.viewers} viewers, not ${count}`);
-    rows.push({
-      viewers: count,
-      cpuPerS: (after.cpuS - before.cpuS) / (after.atS - before.atS),
-      stat: after,
-      packetsPerS: (after.videoPackets - before.videoPackets) / count / (after.atS - before.atS),
-    });
+    console.error(`    ${mode}: ${count} viewers, measuring for ${holdMs / 1000} s`);
+    const window = await child.window();
+    if (window.viewers !== count) {
+      throw new Error(`${mode}: ${window.viewers} viewers, not ${count}`);
+    }
+    rows.push(window);
   }
   const frames = viewers.map((v) => v.client.stats.frames);
   for (const v of viewers) v.close();
@@ -268,68 +315,80 @@ async function memoryAndCpu(endpointUrl: string, mode: Mode, nackPackets = 0) {
 }
 
 if (process.argv[2] === "--master") {
-  await runMaster(process.argv[3] as Mode, Number(process.argv[4]), process.argv[5]);
+  await runMaster(process.argv[3] as Mode, JSON.parse(process.argv[4]), process.argv[5]);
 } else {
   const endpoint = await startLocalEndpoint();
   await firstFrameLatency(endpoint.url);
   const ring = await memoryAndCpu(endpoint.url, "ring");
-  // The NACK responder keeps a count of packets: the ring's window in packets at the measured rate.
+  // A NACK responder keeps a count of packets: the ring's window in packets at the measured rates.
   const top = ring.rows[3];
-  const nackPackets = Math.ceil(top.packetsPerS * windowS);
-  const baseline = await memoryAndCpu(endpoint.url, "baseline", nackPackets);
+  const perViewerRate = (packets: number) => packets / top.viewers / top.seconds;
+  const nack = {
+    video: Math.ceil(perViewerRate(top.videoPackets) * windowS),
+    audio: Math.ceil(perViewerRate(top.audioPackets) * windowS),
+  };
+  const baseline = await memoryAndCpu(endpoint.url, "baseline", nack);
   const peers = await memoryAndCpu(endpoint.url, "peers");
   console.log(
-    `(b) master memory at ~2 Mbit/s (${fps} fps sample), MB: RSS as found / anonymous RSS ` +
-      "after a full GC (what is kept: no code pages, no garbage awaiting collection)",
+    `(b) master memory at ~2 Mbit/s (${fps} fps sample), MB: mean RSS over ${holdMs / 1000} s ` +
+      `(sampled every ${sampleMs} ms, the runtime collecting garbage when it will) / anonymous ` +
+      "RSS after a full GC (what is kept: no code pages, no garbage awaiting collection)",
   );
   console.log(
     "    viewers      frame ring   copy-per-viewer baseline   baseline chain, no NACK copies",
   );
-  const cell = (s: Stat, width: number) => `${mb(s.rss)} / ${mb(s.keptRssAnon)}`.padStart(width);
+  const cell = (w: Window, width: number) =>
+    `${mb(w.rssMean)} / ${mb(w.keptRssAnon)}`.padStart(width);
   ring.rows.forEach((r, i) =>
     console.log(
-      `    ${String(r.viewers).padStart(7)}   ${cell(r.stat, 13)}   ${
-        cell(baseline.rows[i].stat, 24)
-      }   ${cell(peers.rows[i].stat, 30)}`,
+      `    ${String(r.viewers).padStart(7)}   ${cell(r, 13)}   ${cell(baseline.rows[i], 24)}   ${
+        cell(peers.rows[i], 30)
+      }`,
     )
   );
-  const avgPacket = top.stat.videoOctets / top.stat.videoPackets;
+  const swing = (rows: Window[]) => rows.map((w) => mb(w.rssMax - w.rssMin)).join("/");
   console.log(
-    `    retransmit window, both designs: ${windowS} s = ${nackPackets} video packets ` +
-      `(${top.packetsPerS.toFixed(0)} packets/s, ${avgPacket.toFixed(0)} B average, measured)`,
+    `    RSS swing within each window (max - min, 0/1/5/10 viewers): frame ring ` +
+      `${swing(ring.rows)}, baseline ${swing(baseline.rows)}, no-NACK chain ${swing(peers.rows)}`,
   );
-  const at10 = (rows: typeof ring.rows) => rows[3].stat;
-  const copies = (at10(baseline.rows).keptRssAnon - at10(peers.rows).keptRssAnon) / 10;
+  console.log(
+    `    retransmit window, both designs: ${windowS} s = ${nack.video} video packets ` +
+      `(${perViewerRate(top.videoPackets).toFixed(0)} packets/s, ` +
+      `${(top.videoOctets / top.videoPackets).toFixed(0)} B average, measured) and ` +
+      `${nack.audio} audio packets`,
+  );
+  const copies = (baseline.rows[3].keptRssAnon - peers.rows[3].keptRssAnon) / 10;
   console.log(
     `    retransmit storage per viewer: baseline copies ${mb(copies)} MB (kept, baseline - ` +
-      `no-NACK chain, 10 viewers); frame ring ${top.stat.descriptors / 10} descriptors ` +
+      `no-NACK chain, 10 viewers); frame ring ${top.descriptors / 10} descriptors ` +
       `(JS heap after GC, 1 -> 10 viewers: ` +
-      `${mb((top.stat.heapUsed - ring.rows[1].stat.heapUsed) / 9, 2)} MB per viewer, all of it) ` +
-      `+ the shared ring ${mb(top.stat.ringBytes)} MB once`,
+      `${mb((top.heapUsed - ring.rows[1].heapUsed) / 9, 2)} MB per viewer, all of it) ` +
+      `+ the shared ring ${mb(top.ringBytes)} MB once`,
   );
   // The first viewer also pages in code and starts libdatachannel's threads (their malloc
   // arenas): a one-time cost, so "per extra viewer" is 1 -> 10.
-  const first = (rows: typeof ring.rows) => rows[1].stat.rss - rows[0].stat.rss;
-  const extra = (rows: typeof ring.rows, key: "rss" | "keptRssAnon") =>
-    (rows[3].stat[key] - rows[1].stat[key]) / 9;
-  const design = (name: string, rows: typeof ring.rows) =>
-    `${name} ${mb(extra(rows, "rss"), 2)} / ${mb(extra(rows, "keptRssAnon"), 2)}`;
+  const first = (rows: Window[]) => rows[1].rssMean - rows[0].rssMean;
+  const extra = (rows: Window[], key: "rssMean" | "keptRssAnon") =>
+    (rows[3][key] - rows[1][key]) / 9;
+  const design = (name: string, rows: Window[]) =>
+    `${name} ${mb(extra(rows, "rssMean"), 2)} / ${mb(extra(rows, "keptRssAnon"), 2)}`;
   console.log(
-    `    first viewer (0 -> 1, RSS): frame ring ${mb(first(ring.rows))}, baseline ` +
+    `    first viewer (0 -> 1, mean RSS): frame ring ${mb(first(ring.rows))}, baseline ` +
       `${mb(first(baseline.rows))}, no-NACK chain ${mb(first(peers.rows))}`,
   );
   console.log(
-    `    per extra viewer (1 -> 10, RSS / kept): ${design("frame ring", ring.rows)}, ` +
+    `    per extra viewer (1 -> 10, mean RSS / kept): ${design("frame ring", ring.rows)}, ` +
       `${design("baseline", baseline.rows)}, ${design("no-NACK chain", peers.rows)}`,
   );
-  const ratio = (key: "rss" | "keptRssAnon") =>
+  const ratio = (key: "rssMean" | "keptRssAnon") =>
     (extra(baseline.rows, key) / extra(ring.rows, key)).toFixed(1);
   console.log(
-    `    baseline / frame ring per extra viewer: ${ratio("rss")}x RSS, ` +
+    `    baseline / frame ring per extra viewer: ${ratio("rssMean")}x mean RSS, ` +
       `${ratio("keptRssAnon")}x kept (goal: <= 1 MB per extra viewer, >= 3x less than the ` +
       `baseline)`,
   );
-  const cpu = (rows: typeof ring.rows) => ((rows[3].cpuPerS - rows[0].cpuPerS) * 60) / 10;
+  const cpuPerS = (w: Window) => w.cpuS / w.seconds;
+  const cpu = (rows: Window[]) => ((cpuPerS(rows[3]) - cpuPerS(rows[0])) * 60) / 10;
   console.log(
     `(c) master CPU per viewer-minute: frame ring ${cpu(ring.rows).toFixed(2)} s, baseline ` +
       `${cpu(baseline.rows).toFixed(2)} s`,
