@@ -14,6 +14,7 @@ import {
   type OutgoingMessage,
   type SessionDescription,
   type StatusResponse,
+  supersededCloseCode,
 } from "../../core/aws/signaling-messages.ts";
 import { backoffDelay } from "../../core/aws/retry.ts";
 import { type Log, silentLog } from "../../core/log.ts";
@@ -35,7 +36,12 @@ export interface SignalingEvents {
   goAway: [];
   /** The service's TURN servers are going away: fetch the ICE server config again. */
   reconnectIceServer: [];
-  /** Closed for good by close(). */
+  /**
+   * A newer connection took precedence over this one (another master on the channel, or a viewer
+   * with the same client id): the client has closed for good rather than take the channel back.
+   */
+  superseded: [reason: string];
+  /** Closed for good by close() (after superseded too). */
   close: [];
   /** A problem worth reporting that did not stop the client (a failed reconnect attempt). */
   error: [error: Error];
@@ -213,6 +219,15 @@ export class SignalingClient extends EventEmitter<SignalingEvents> {
       this.#socket = undefined;
       if (this.#stop.signal.aborted || this.#renewing) return;
       const why = `code ${e.code}${e.reason ? ` ${e.reason}` : ""}`;
+      if (e.code === supersededCloseCode) {
+        this.#log.debug(
+          `signaling: the ${this.#options.description} was replaced by a newer connection ` +
+            `(${why}); not reconnecting`,
+        );
+        this.emit("superseded", e.reason || why);
+        this.close();
+        return;
+      }
       this.#log.info(
         `signaling: connection of the ${this.#options.description} dropped (${why}); reconnecting`,
       );

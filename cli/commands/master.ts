@@ -119,6 +119,13 @@ async function runMaster(values: Values): Promise<number> {
   if (target.kind === "embedded") {
     console.log(`or in a browser: ${viewerPageUrl(target.controlPlaneUrl, settings.channel)}`);
   }
+  // A newer master on the channel takes precedence; this one does not fight it back, and keeps
+  // serving its viewers (and the embedded endpoint, which the newer master may be using).
+  session.signaling.once("superseded", () =>
+    log.error(
+      `another master connected to channel ${settings.channel} and took it over: new viewers ` +
+        `go to it; the ${count()} here keep streaming until they leave`,
+    ));
   const signal = await untilSignal();
   stopping = true;
   log.info(`${signal}: stopping`);

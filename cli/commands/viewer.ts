@@ -82,6 +82,11 @@ async function runViewer(values: Values): Promise<number> {
   });
   if (out) client.on("audio", (packet) => out.writeAudio(packet));
   client.on("message", (text) => console.log(`message from the master: ${text}`));
+  session.signaling.once("superseded", () =>
+    log.warn(
+      `another viewer connected to channel ${settings.channel} with client id ` +
+        `${session.clientId}: this one gets no more signaling (its media keeps flowing)`,
+    ));
   client.on("closed", (reason) => {
     if (settled) return;
     log.error(`${reason} after ${client.stats.frames} frames`);

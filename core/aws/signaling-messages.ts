@@ -6,6 +6,14 @@
  */
 import { decodeBase64Json, encodeBase64Json } from "./base64-json.ts";
 
+/**
+ * The WebSocket close code with which kvsrtc's local endpoint retires a connection that a newer
+ * one took precedence over: a new master on the channel, or a viewer reusing its client id
+ * (4000-4999 are the applications' own). The retired client must not reconnect, or the two would
+ * keep taking the channel from each other.
+ */
+export const supersededCloseCode = 4001;
+
 export type SignalingAction = "SDP_OFFER" | "SDP_ANSWER" | "ICE_CANDIDATE";
 
 export interface SessionDescription {

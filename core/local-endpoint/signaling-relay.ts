@@ -6,6 +6,7 @@
  * TTL, as the service stores it. Bad frames are answered (STATUS_RESPONSE, when they carry a
  * correlationId) or dropped; they never affect anyone else.
  */
+import { supersededCloseCode } from "../aws/signaling-messages.ts";
 import { clientLimitExceeded, invalidArgument } from "./errors.ts";
 import {
   type ClientMessage,
@@ -102,7 +103,7 @@ export class SignalingConnection {
 
   open(socket: SignalingSocket): void {
     if (this.#closed) {
-      socket.close(1000, "Replaced by a newer connection");
+      socket.close(supersededCloseCode, "Replaced by a newer connection");
       return;
     }
     clearTimeout(this.#openDeadline);
@@ -196,7 +197,7 @@ export class SignalingRelay {
       );
     }
     previous?.close(
-      1000,
+      supersededCloseCode,
       role === "MASTER" ? "A new master connected" : "Replaced by a newer connection",
     );
     let session = this.#sessions.get(channel.arn);

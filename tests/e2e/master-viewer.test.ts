@@ -106,6 +106,21 @@ describe("kvsrtc master and viewers as separate processes (the binary)", () => {
     assert.ok(Number(restarts) >= 1, `${restarts} keyframe restarts`);
   });
 
+  test("kvsrtc metrics on a channel a master serves takes it over; that master says so, keeps running and does not take it back", async () => {
+    const { master, url } = await startMaster("e2e-takeover");
+    const metrics = run(["metrics", "--endpoint-url", url, "--channel", "e2e-takeover"]);
+    assert.equal(await metrics.exited, 0, `${metrics.output.stdout}\n${metrics.output.stderr}`);
+    assert.match(metrics.output.stdout, /1 connection on channel e2e-takeover/);
+    await master.waitFor(/another master connected to channel e2e-takeover and took it over/, 5000);
+    assert.doesNotMatch(master.output.stderr, /reconnect/);
+    const still = await Promise.race([
+      master.exited,
+      new Promise((r) => setTimeout(() => r("running"), 500)),
+    ]);
+    assert.equal(still, "running", "the master (and its embedded endpoint) keeps running");
+    assert.equal(await master.stop(), 0);
+  });
+
   test("a viewer with no master on the channel exits 1 saying so", async () => {
     const { master, url } = await startMaster("e2e-other");
     const viewer = runViewer(url, "e2e-no-master", ["--timeout", "3"]);

@@ -15,7 +15,7 @@ const candidate = (n: number): IceCandidate => ({
 
 function next<T extends unknown[]>(
   client: SignalingClient,
-  event: "iceCandidate" | "sdpOffer" | "sdpAnswer" | "reconnected",
+  event: "iceCandidate" | "sdpOffer" | "sdpAnswer" | "reconnected" | "superseded",
   timeoutMs = 3000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -138,5 +138,21 @@ describe("KVS signaling against the local endpoint", () => {
     await both;
     assert.ok(performance.now() - t0 < 2000, "did not wait for the grace period");
     await assertRelays(master, viewer, 200);
+  });
+
+  // Last: it ends the first master.
+  test("a newer master takes the channel: the old one stops for good instead of taking it back", async () => {
+    const superseded = next<[string]>(master.signaling, "superseded");
+    const second = await openSignaling({ target, channel: "reconnects", role: "MASTER" });
+    try {
+      assert.match((await superseded)[0], /A new master connected/);
+      const [before, first] = [second.signaling.connectionCount, master.signaling.connectionCount];
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(master.signaling.connectionCount, first, "the old master did not reconnect");
+      assert.equal(second.signaling.connectionCount, before, "the new master kept its socket");
+      await assertRelays(second, viewer, 300);
+    } finally {
+      second.close();
+    }
   });
 });

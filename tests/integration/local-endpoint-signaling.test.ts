@@ -11,6 +11,7 @@ import {
   KinesisVideoClient,
 } from "@aws-sdk/client-kinesis-video";
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import { supersededCloseCode } from "../../core/aws/signaling-messages.ts";
 import {
   base64Json,
   fromBase64Json,
@@ -127,7 +128,7 @@ describe("local endpoint signaling WebSocket", () => {
 
     // A viewer reconnecting with its client id replaces its old connection, and is not an 11th.
     const again = await open(await signalingUrl(endpoint, arn, "viewer-0"));
-    assert.equal((await viewers[0].closed).code, 1000);
+    assert.equal((await viewers[0].closed).code, supersededCloseCode);
     again.send({ action: "SDP_OFFER", messagePayload: offer("viewer-0") });
     await master.next((e) => e.messageType === "SDP_OFFER" && e.senderClientId === "viewer-0");
     assert.equal(
@@ -142,7 +143,7 @@ describe("local endpoint signaling WebSocket", () => {
     const viewer = await open(await signalingUrl(endpoint, arn, "v"));
     const second = await open(await signalingUrl(endpoint, arn));
     const closed = await first.closed;
-    assert.equal(closed.code, 1000);
+    assert.equal(closed.code, supersededCloseCode);
     assert.equal(closed.reason, "A new master connected");
     viewer.send({ action: "SDP_OFFER", messagePayload: offer("v") });
     const got = await second.next((e) => e.messageType === "SDP_OFFER");
