@@ -65,8 +65,9 @@ export const metrics: Command = {
     role: {
       type: "string",
       arg: "ROLE",
-      help: "both: master and viewer in this process (default); master: wait for a viewer " +
-        "from elsewhere each run; viewer: connect to a master running elsewhere",
+      help: "both: master and viewer in this process (default; a master already on the " +
+        "channel is replaced, the newest master wins); master: wait for a viewer from " +
+        "elsewhere each run; viewer: connect to a master running elsewhere",
     },
     timeout: {
       type: "string",
