@@ -1,8 +1,8 @@
-import type { Options } from "./command.ts";
 /**
  * Prints connection metrics: a table for people, one JSON object per line with `--json`
  * (shapes in core/metrics/records.ts, schema in docs/metrics.schema.json).
  */
+import type { Options } from "./command.ts";
 import type { ConnectionTimer, Phase } from "../core/metrics/connection-timer.ts";
 import { phaseLabels } from "../core/metrics/phase-labels.ts";
 import {
@@ -75,10 +75,7 @@ export function summaryTable(record: SummaryRecord): string {
   return lines.join("\n");
 }
 
-/**
- * What `--metrics` on master, viewer and storage calls once a connection is up (its first
- * frame sent or received): the connection's table, or its JSON line with `--json`.
- */
+/** The `--metrics` flag of master and viewer. */
 export const metricsOption: Options = {
   metrics: {
     type: "boolean",
@@ -87,6 +84,10 @@ export const metricsOption: Options = {
   },
 };
 
+/**
+ * What `--metrics` on master, viewer and storage calls once a connection is up (its first
+ * frame sent or received): the connection's table, or its JSON line with `--json`.
+ */
 export function printConnectionMetrics(options: {
   role: Side;
   channel: string;

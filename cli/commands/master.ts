@@ -162,6 +162,7 @@ export const master: Command = {
     ...helpOption,
   },
   epilog: "With no --region, the master starts the embedded local endpoint and prints the one " +
-    "command that views it (and the browser viewer page's URL). Viewers' data-channel messages are printed and echoed back.",
+    "command that views it (and the browser viewer page's URL). Viewers' data-channel " +
+    "messages are printed and echoed back.",
   run: runMaster,
 };
