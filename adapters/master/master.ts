@@ -10,7 +10,7 @@ import type { TrackKind } from "../../core/media/media-frame.ts";
 import type { Log } from "../../core/log.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { IceCandidate, IceServer, SessionDescription, SignalingClient } from "../aws/mod.ts";
-import { ViewerConnection } from "./viewer-connection.ts";
+import { PeerSession } from "./peer-session.ts";
 
 export interface MasterOptions {
   signaling: SignalingClient;
@@ -37,7 +37,7 @@ export interface MasterEvents {
   viewerJoined: [clientId: string];
   viewerConnected: [clientId: string];
   /** The connection is closed by then; its senders' stats say what it was sent. */
-  viewerLeft: [clientId: string, reason: string, viewer: ViewerConnection];
+  viewerLeft: [clientId: string, reason: string, viewer: PeerSession];
   viewerRefused: [clientId: string, reason: string];
   message: [clientId: string, text: string];
 }
@@ -47,7 +47,7 @@ const earlyCandidateLimit = 64;
 const earlyCandidateMs = 30_000;
 
 export class Master extends EventEmitter<MasterEvents> {
-  readonly viewers = new Map<string, ViewerConnection>();
+  readonly viewers = new Map<string, PeerSession>();
   readonly maxViewers: number;
   readonly #o: MasterOptions;
   readonly #early = new Map<string, { candidates: IceCandidate[]; since: number }>();
@@ -100,9 +100,9 @@ export class Master extends EventEmitter<MasterEvents> {
       this.emit("viewerRefused", clientId, reason);
       return;
     }
-    let viewer: ViewerConnection;
+    let viewer: PeerSession;
     try {
-      viewer = new ViewerConnection({
+      viewer = new PeerSession({
         clientId,
         offer,
         broadcast: this.#o.broadcast,

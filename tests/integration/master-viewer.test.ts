@@ -16,7 +16,7 @@ import {
   type TestViewer,
   until,
 } from "../helpers/media-session.ts";
-import type { ViewerConnection } from "../../adapters/master/viewer-connection.ts";
+import type { PeerSession } from "../../adapters/master/peer-session.ts";
 
 const channel = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -133,7 +133,7 @@ describe("master and viewers over WebRTC on loopback", () => {
   test("50 viewer join/leave cycles leave no peer, timer or buffer behind", async () => {
     const name = channel("churn");
     const setup = await master(name, { disconnectGraceMs: 500 });
-    const closed: ViewerConnection[] = [];
+    const closed: PeerSession[] = [];
     setup.master.on("viewerJoined", (id) => closed.push(setup.master.viewers.get(id)!));
     let failed = 0;
     for (let i = 0; i < 50; i++) {

@@ -1,7 +1,8 @@
 /**
- * The master's connection to one viewer: its peer connection, one sender per track reading the
- * shared frame rings, the data channel (each message is answered with an echo), a sender report
- * every second, and a deadline to connect. Everything it holds goes in close().
+ * The master's session with one peer (a viewer, or the storage session's media server): its
+ * peer connection, one sender per track reading the shared frame rings, the data channel (each
+ * message is answered with an echo), a sender report every second, and a deadline to connect.
+ * Everything it holds goes in close().
  */
 import { EventEmitter } from "node:events";
 import type { DataChannel } from "node-datachannel";
@@ -16,7 +17,7 @@ import { answerOffer } from "../webrtc/answer.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { Peer } from "../webrtc/peer.ts";
 
-export interface ViewerConnectionOptions {
+export interface PeerSessionOptions {
   clientId: string;
   offer: SessionDescription;
   broadcast: Broadcast;
@@ -36,7 +37,7 @@ export interface ViewerConnectionOptions {
   testDropRtp?: (kind: TrackKind, sequenceNumber: number) => boolean;
 }
 
-export interface ViewerConnectionEvents {
+export interface PeerSessionEvents {
   connected: [];
   message: [text: string];
   closed: [reason: string];
@@ -48,7 +49,7 @@ function randomSsrc(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] || 1;
 }
 
-export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
+export class PeerSession extends EventEmitter<PeerSessionEvents> {
   readonly clientId: string;
   readonly timer: ConnectionTimer;
   readonly peer: Peer;
@@ -59,7 +60,7 @@ export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
   #dataChannels: DataChannel[] = [];
   #closed = false;
 
-  constructor(o: ViewerConnectionOptions) {
+  constructor(o: PeerSessionOptions) {
     super();
     this.clientId = o.clientId;
     this.#log = o.log;
@@ -126,7 +127,7 @@ export class ViewerConnection extends EventEmitter<ViewerConnectionEvents> {
     this.emit("closed", reason);
   }
 
-  #addSender(track: MediaTrack, ssrc: number, o: ViewerConnectionOptions) {
+  #addSender(track: MediaTrack, ssrc: number, o: PeerSessionOptions) {
     const kind = track.kind;
     const sender = new TrackSender({
       ring: o.broadcast.ring(kind),
