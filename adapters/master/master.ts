@@ -1,19 +1,25 @@
 /**
- * The master's session manager: one peer connection per viewer client id, each offer answered,
- * ICE trickled both ways, at most `maxViewers` at once (KVS's limit is 10). A viewer that
- * leaves, fails or times out is closed and forgotten completely; a new offer from the same
- * client id replaces its old connection.
+ * The master's session manager: one peer session per peer, keyed by who the peer is — a viewer
+ * (by its client id, at most `maxViewers` at once; KVS's limit is 10) or the storage session's
+ * media server (at most one, outside that limit). Each offer is answered and ICE trickled both
+ * ways. A peer that leaves, fails or times out is closed and forgotten completely; a new offer
+ * from the same peer replaces its old session.
+ *
+ * The storage peer's messages carry no `senderClientId`, and what goes to it carries no
+ * recipient. Such messages are taken only once `expectStoragePeer()` says the session joined
+ * storage; before that they are dropped with a warning.
  */
 import { EventEmitter } from "node:events";
 import type { Broadcast } from "../../core/media/broadcast.ts";
-import type { TrackKind } from "../../core/media/media-frame.ts";
 import type { Log } from "../../core/log.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
-import type { IceCandidate, IceServer, SessionDescription, SignalingClient } from "../aws/mod.ts";
-import { PeerSession } from "./peer-session.ts";
+import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
+import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
+import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
+import { type PeerIdentity, peerKey, PeerSession } from "./peer-session.ts";
 
 export interface MasterOptions {
-  signaling: SignalingClient;
+  signaling: PeerSignaling;
   /** The current ICE servers (they are refreshed in the background). */
   iceServers(): readonly IceServer[];
   broadcast: Broadcast;
@@ -23,42 +29,42 @@ export interface MasterOptions {
   /** Only relayed (TURN) candidates. */
   relayOnly?: boolean;
   /**
-   * The master's connection timer (its signaling phases): each viewer's connection gets a
-   * fork of it, so its metrics show those phases and its own ICE, DTLS and first frame.
+   * The master's connection timer (its signaling phases): each peer's connection gets a fork
+   * of it, so its metrics show those phases and its own ICE, DTLS and first frame.
    */
   timer?: ConnectionTimer;
   connectTimeoutMs?: number;
   disconnectGraceMs?: number;
-  /** TEST ONLY: drops chosen RTP packets before their first transmission. */
-  testDropRtp?: (clientId: string, kind: TrackKind, sequenceNumber: number) => boolean;
 }
 
 export interface MasterEvents {
+  /** A peer session was made for the peer's offer (its media has not started yet). */
   viewerJoined: [clientId: string];
   viewerConnected: [clientId: string];
   /** The connection is closed by then; its senders' stats say what it was sent. */
   viewerLeft: [clientId: string, reason: string, viewer: PeerSession];
   viewerRefused: [clientId: string, reason: string];
+  storageJoined: [storage: PeerSession];
+  storageConnected: [];
+  storageLeft: [reason: string, storage: PeerSession];
   message: [clientId: string, text: string];
 }
-
-/** Candidates that came before their viewer's offer, kept a short while. */
-const earlyCandidateLimit = 64;
-const earlyCandidateMs = 30_000;
 
 export class Master extends EventEmitter<MasterEvents> {
   readonly viewers = new Map<string, PeerSession>();
   readonly maxViewers: number;
   readonly #o: MasterOptions;
-  readonly #early = new Map<string, { candidates: IceCandidate[]; since: number }>();
-  /** Viewers that left or were refused, and when: their late candidates are dropped. */
-  readonly #left = new Map<string, number>();
+  #storage?: PeerSession;
+  #expectStorage = false;
+  /** Candidates that came before their peer's offer, and departed peers' late ones. */
+  readonly #early: CandidateHold<IceCandidate>;
   readonly #detach: (() => void)[] = [];
 
   constructor(options: MasterOptions) {
     super();
     this.#o = options;
     this.maxViewers = options.maxViewers ?? 10;
+    this.#early = new CandidateHold({ maxPeers: this.maxViewers * 2 + 1 });
     const { signaling } = options;
     const onOffer = (d: SessionDescription, from?: string) => this.#offer(d, from);
     const onCandidate = (c: IceCandidate, from?: string) => this.#candidate(c, from);
@@ -70,105 +76,136 @@ export class Master extends EventEmitter<MasterEvents> {
     );
   }
 
-  /** Early candidates held for viewers whose offer has not come (for leak checks). */
+  /** The storage session's peer, while there is one. */
+  get storage(): PeerSession | undefined {
+    return this.#storage;
+  }
+
+  /** Peers whose early candidates are held (for leak checks). */
   get earlyCandidateCount(): number {
     return this.#early.size;
   }
 
-  /** Closes every viewer and stops listening to signaling. */
+  /**
+   * The session joined storage (JoinStorageSession succeeded): messages without a sender
+   * client id now come from the storage peer.
+   */
+  expectStoragePeer(): void {
+    this.#expectStorage = true;
+  }
+
+  /** Closes every peer and stops listening to signaling. */
   stop(): void {
     for (const detach of this.#detach.splice(0)) detach();
     for (const viewer of [...this.viewers.values()]) viewer.close("the master is stopping");
+    this.#storage?.close("the master is stopping");
     this.#early.clear();
-    this.#left.clear();
+  }
+
+  /** Who sent a message: a viewer, the storage peer, or nobody we take messages from. */
+  #sender(
+    clientId: string | undefined,
+    what: "an SDP offer" | "an ICE candidate",
+  ): PeerIdentity | undefined {
+    if (clientId) return { kind: "viewer", clientId };
+    if (this.#expectStorage) return { kind: "storage" };
+    // One warning per offer; its candidates (a handful each) only at debug level.
+    const message = `ignored ${what} without a sender client id (no storage session joined)`;
+    if (what === "an SDP offer") this.#o.log.warn(message);
+    else this.#o.log.debug(message);
+    return undefined;
   }
 
   #offer(offer: SessionDescription, clientId?: string) {
-    const { log } = this.#o;
-    if (!clientId) {
-      log.warn("ignored an SDP offer without a sender client id");
-      return;
-    }
-    this.#left.delete(clientId);
-    this.viewers.get(clientId)?.close("it sent a new offer");
-    if (this.viewers.size >= this.maxViewers) {
+    const identity = this.#sender(clientId, "an SDP offer");
+    if (!identity) return;
+    const key = peerKey(identity);
+    this.#session(identity)?.close("it sent a new offer");
+    if (identity.kind === "viewer" && this.viewers.size >= this.maxViewers) {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
         `(--max-viewers ${this.maxViewers})`;
-      this.#early.delete(clientId);
-      this.#departed(clientId);
-      log.warn(`refused viewer ${clientId}: ${reason}`);
-      this.emit("viewerRefused", clientId, reason);
+      this.#early.departed(key);
+      this.#refused(identity, reason);
       return;
     }
-    let viewer: PeerSession;
+    let session: PeerSession;
     try {
-      viewer = new PeerSession({
-        clientId,
-        offer,
-        broadcast: this.#o.broadcast,
-        iceServers: this.#o.iceServers(),
-        bindAddress: this.#o.bindAddress,
-        relayOnly: this.#o.relayOnly,
-        timer: this.#o.timer,
-        log,
-        sendAnswer: (answer) => this.#o.signaling.sendSdpAnswer(answer, clientId),
-        sendCandidate: (c) => this.#o.signaling.sendIceCandidate(c, clientId),
-        connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
-        disconnectGraceMs: this.#o.disconnectGraceMs ?? 5_000,
-        testDropRtp: this.#o.testDropRtp &&
-          ((kind, seq) => this.#o.testDropRtp!(clientId, kind, seq)),
-      });
+      session = this.#start(identity, offer);
     } catch (error) {
-      const reason = `cannot answer its offer: ${(error as Error).message}`;
-      log.warn(`refused viewer ${clientId}: ${reason}`);
-      this.emit("viewerRefused", clientId, reason);
+      this.#early.departed(key);
+      this.#refused(identity, `cannot answer its offer: ${(error as Error).message}`);
       return;
     }
+    for (const c of this.#early.release(key)) session.addRemoteCandidate(c);
+  }
+
+  #start(identity: PeerIdentity, offer: SessionDescription): PeerSession {
+    const { signaling, log } = this.#o;
+    // The storage peer's answer and candidates go with no recipient.
+    const to = identity.kind === "viewer" ? identity.clientId : undefined;
+    const session = new PeerSession({
+      identity,
+      offer,
+      broadcast: this.#o.broadcast,
+      iceServers: this.#o.iceServers(),
+      bindAddress: this.#o.bindAddress,
+      relayOnly: this.#o.relayOnly,
+      timer: this.#o.timer,
+      log,
+      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to),
+      sendCandidate: (c) => signaling.sendIceCandidate(c, to),
+      connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
+      disconnectGraceMs: this.#o.disconnectGraceMs ?? 5_000,
+    });
+    if (identity.kind === "storage") this.#serveStorage(session);
+    else this.#serveViewer(identity.clientId, session);
+    return session;
+  }
+
+  #serveViewer(clientId: string, viewer: PeerSession) {
     this.viewers.set(clientId, viewer);
     viewer.on("connected", () => this.emit("viewerConnected", clientId));
     viewer.on("message", (text) => this.emit("message", clientId, text));
     viewer.once("closed", (reason) => {
       if (this.viewers.get(clientId) === viewer) {
         this.viewers.delete(clientId);
-        this.#departed(clientId);
+        this.#early.departed(viewer.key);
       }
       viewer.removeAllListeners();
       this.emit("viewerLeft", clientId, reason, viewer);
     });
     this.emit("viewerJoined", clientId);
-    for (const c of this.#early.get(clientId)?.candidates ?? []) viewer.addRemoteCandidate(c);
-    this.#early.delete(clientId);
   }
 
-  #departed(clientId: string) {
-    this.#left.set(clientId, this.#forgetOld());
+  #serveStorage(storage: PeerSession) {
+    this.#storage = storage;
+    storage.on("connected", () => this.emit("storageConnected"));
+    storage.once("closed", (reason) => {
+      if (this.#storage === storage) {
+        this.#storage = undefined;
+        this.#early.departed(storage.key);
+      }
+      storage.removeAllListeners();
+      this.emit("storageLeft", reason, storage);
+    });
+    this.emit("storageJoined", storage);
   }
 
-  /** Drops early candidates and departed clients older than the hold time; returns now. */
-  #forgetOld(): number {
-    const now = Date.now();
-    for (const [id, early] of this.#early) {
-      if (now - early.since > earlyCandidateMs) this.#early.delete(id);
-    }
-    for (const [id, since] of this.#left) {
-      if (now - since > earlyCandidateMs) this.#left.delete(id);
-    }
-    return now;
+  #refused(identity: PeerIdentity, reason: string) {
+    const who = identity.kind === "viewer" ? `viewer ${identity.clientId}` : "the storage peer";
+    this.#o.log.warn(`refused ${who}: ${reason}`);
+    if (identity.kind === "viewer") this.emit("viewerRefused", identity.clientId, reason);
+  }
+
+  #session(identity: PeerIdentity): PeerSession | undefined {
+    return identity.kind === "viewer" ? this.viewers.get(identity.clientId) : this.#storage;
   }
 
   #candidate(candidate: IceCandidate, clientId?: string) {
-    if (!clientId) return;
-    const viewer = this.viewers.get(clientId);
-    if (viewer) {
-      viewer.addRemoteCandidate(candidate);
-      return;
-    }
-    const now = this.#forgetOld();
-    // A late candidate of a viewer that has gone is not an early one of a viewer to come.
-    if (this.#left.has(clientId)) return;
-    if (this.#early.size >= this.maxViewers * 2 && !this.#early.has(clientId)) return;
-    const early = this.#early.get(clientId) ?? { candidates: [], since: now };
-    if (early.candidates.length < earlyCandidateLimit) early.candidates.push(candidate);
-    this.#early.set(clientId, early);
+    const identity = this.#sender(clientId, "an ICE candidate");
+    if (!identity) return;
+    const session = this.#session(identity);
+    if (session) session.addRemoteCandidate(candidate);
+    else this.#early.hold(peerKey(identity), candidate);
   }
 }

@@ -17,8 +17,21 @@ import { answerOffer } from "../webrtc/answer.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { Peer } from "../webrtc/peer.ts";
 
+/** Who a peer session is with: a viewer, or the storage session's media server. */
+export type PeerIdentity = { kind: "viewer"; clientId: string } | { kind: "storage" };
+
+/** One key per peer: a viewer's client id cannot be "storage" with the prefix. */
+export function peerKey(identity: PeerIdentity): string {
+  return identity.kind === "viewer" ? `viewer:${identity.clientId}` : "storage";
+}
+
+/** "viewer viewer-1a2b" or "the storage peer", for messages. */
+export function describePeer(identity: PeerIdentity): string {
+  return identity.kind === "viewer" ? `viewer ${identity.clientId}` : "the storage peer";
+}
+
 export interface PeerSessionOptions {
-  clientId: string;
+  identity: PeerIdentity;
   offer: SessionDescription;
   broadcast: Broadcast;
   iceServers: readonly IceServer[];
@@ -29,12 +42,10 @@ export interface PeerSessionOptions {
   log: Log;
   sendAnswer(answer: SessionDescription): void;
   sendCandidate(candidate: IceCandidate): void;
-  /** A viewer not connected this long after its offer is dropped. */
+  /** A peer not connected this long after its offer is dropped. */
   connectTimeoutMs: number;
-  /** How long a disconnected viewer may take to come back. */
+  /** How long a disconnected peer may take to come back. */
   disconnectGraceMs: number;
-  /** TEST ONLY: drops chosen RTP packets before their first transmission. */
-  testDropRtp?: (kind: TrackKind, sequenceNumber: number) => boolean;
 }
 
 export interface PeerSessionEvents {
@@ -50,7 +61,11 @@ function randomSsrc(): number {
 }
 
 export class PeerSession extends EventEmitter<PeerSessionEvents> {
-  readonly clientId: string;
+  readonly identity: PeerIdentity;
+  /** peerKey(identity). */
+  readonly key: string;
+  /** describePeer(identity). */
+  readonly description: string;
   readonly timer: ConnectionTimer;
   readonly peer: Peer;
   readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
@@ -62,13 +77,15 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   constructor(o: PeerSessionOptions) {
     super();
-    this.clientId = o.clientId;
+    this.identity = o.identity;
+    this.key = peerKey(o.identity);
+    this.description = describePeer(o.identity);
     this.#log = o.log;
     this.timer = o.timer?.fork() ?? new ConnectionTimer();
-    // First frame, as the reference times it on a master: from the viewer's offer received.
+    // First frame, as the reference times it on a master: from the peer's offer received.
     this.timer.start("firstFrame");
     this.peer = new Peer({
-      name: `viewer ${o.clientId}`,
+      name: this.description,
       iceServers: o.iceServers,
       bindAddress: o.bindAddress,
       relayOnly: o.relayOnly,
@@ -135,7 +152,6 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       payloadType: track.payloadType,
       clockRate: track.clockRate,
       send: (packet) => track.send(packet),
-      dropBeforeSend: o.testDropRtp && ((seq) => o.testDropRtp!(kind, seq)),
     });
     this.senders.set(kind, { sender, track });
     track.onOpen(() => {
@@ -148,7 +164,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       try {
         sender.handleRtcp(packet);
       } catch (error) {
-        this.#log.debug(`viewer ${this.clientId}: bad RTCP ignored: ${(error as Error).message}`);
+        this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
       }
     });
   }
@@ -172,7 +188,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       try {
         dc.sendMessage(`echo: ${text}`);
       } catch (error) {
-        this.#log.debug(`viewer ${this.clientId}: no echo: ${(error as Error).message}`);
+        this.#log.debug(`${this.description}: no echo: ${(error as Error).message}`);
       }
     });
   }
@@ -180,8 +196,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   #onState(state: string, graceMs: number) {
     if (state === "connected") this.emit("connected");
     else if (state === "failed") this.close("the connection failed");
-    else if (state === "closed") this.close("the viewer closed the connection");
-    else if (state === "disconnected") {
+    else if (state === "closed") {
+      const who = this.identity.kind === "viewer" ? "viewer" : "storage peer";
+      this.close(`the ${who} closed the connection`);
+    } else if (state === "disconnected") {
       this.#after(graceMs, () => {
         if (this.peer.state !== "connected") this.close("disconnected");
       });

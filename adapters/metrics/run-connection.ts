@@ -5,10 +5,10 @@
  * marks are the ones the master and viewer set anyway; nothing here times anything itself.
  */
 import { type KvsTarget, openSignaling } from "../aws/mod.ts";
-import { Master } from "../master/master.ts";
+import type { Master } from "../master/master.ts";
+import { startMaster } from "../master/start-master.ts";
 import { openSource } from "../media/open-source.ts";
 import { ViewerClient } from "../viewer/viewer-client.ts";
-import { Broadcast } from "../../core/media/broadcast.ts";
 import { ConnectionTimer, type PhaseTiming } from "../../core/metrics/connection-timer.ts";
 import type { Side } from "../../core/metrics/records.ts";
 import { type Log, silentLog } from "../../core/log.ts";
@@ -94,40 +94,24 @@ export async function runConnection(options: RunConnectionOptions): Promise<Conn
   try {
     let master: Master | undefined;
     if (role !== "viewer") {
-      const timer = new ConnectionTimer();
-      const session = await openSignaling({
+      const running = await startMaster({
         target,
         channel,
-        role: "MASTER",
-        createChannel: true,
-        timer,
-        log,
-      });
-      cleanup.push(() => session.close());
-      const broadcast = new Broadcast();
-      const source = openSource({ fps: 30 });
-      source.start({
-        video: (au, t) => broadcast.pushVideo(au, t),
-        audio: (p, t) => broadcast.pushAudio(p, t),
-      });
-      cleanup.push(() => source.stop());
-      master = new Master({
-        signaling: session.signaling,
-        iceServers: () => session.iceServers,
-        broadcast,
+        source: openSource({ fps: 30 }),
         log,
         bindAddress,
         relayOnly,
-        timer,
+        timer: new ConnectionTimer(),
         maxViewers: 1,
       });
+      cleanup.push(() => running.stop());
+      master = running.master;
       master.on("viewerLeft", (id, reason) => {
         // After its first frame a viewer may go (another process's run is over): the phases
         // still open then stay "not reached".
         if (firstFrameSent.has(id)) viewersGone.add(id);
         else clock.failure ??= `the master lost viewer ${id}: ${reason}`;
       });
-      cleanup.push(() => master!.stop());
     }
     let viewer: { client: ViewerClient; timer: ConnectionTimer } | undefined;
     let clientId: string;

@@ -17,13 +17,15 @@ import { buildPli } from "../../core/rtcp/pli.ts";
 import { buildReceiverReport } from "../../core/rtcp/receiver-report.ts";
 import { type DepacketizedAccessUnit, H264Depacketizer } from "../../core/rtp/h264-depacketizer.ts";
 import { parseRtpPacket, type RtpPacket } from "../../core/rtp/header.ts";
-import type { IceCandidate, IceServer, SignalingClient } from "../aws/mod.ts";
+import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
+import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
+import type { IceCandidate, IceServer } from "../aws/mod.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { makeViewerOffer } from "../webrtc/offer.ts";
 import { Peer, type PeerState } from "../webrtc/peer.ts";
 
 export interface ViewerClientOptions {
-  signaling: SignalingClient;
+  signaling: PeerSignaling;
   iceServers: readonly IceServer[];
   clientId: string;
   bindAddress?: string;
@@ -86,7 +88,6 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   #lastReportAt = 0;
   #ticker?: ReturnType<typeof setInterval>;
   #closed = false;
-  #flushCandidates = () => {};
   readonly #connected: Promise<void>;
 
   constructor(options: ViewerClientOptions) {
@@ -103,35 +104,39 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       timer,
       log: options.log,
     });
+    // Until the master's answer is applied, candidates wait in both directions: the master's
+    // cannot be added yet, and ours go out only then. Trickled earlier, the master's
+    // connectivity checks reached this peer before it knew the answer, and libdatachannel then
+    // failed the connection now and then (about 1 in 30 with ten viewers at once on loopback).
+    const held = new CandidateHold<IceCandidate>({ maxPeers: 2 });
     const onAnswer = (answer: { type: "offer" | "answer"; sdp: string }) => {
-      if (answer.type === "answer" && !this.#closed && !this.peer.pc.remoteDescription()) {
-        try {
-          this.peer.setRemoteDescription(answer);
-          this.#flushCandidates();
-        } catch (error) {
-          // libdatachannel now and then refuses a sound answer under load ("Got a remote
-          // candidate without ICE transport"): this connection ends, the process goes on.
-          this.close(`the master's answer could not be applied: ${(error as Error).message}`);
-        }
+      if (answer.type !== "answer" || this.#closed || this.peer.hasRemoteDescription) return;
+      try {
+        this.peer.setRemoteDescription(answer);
+      } catch (error) {
+        // libdatachannel now and then refuses a sound answer under load ("Got a remote
+        // candidate without ICE transport"): this connection ends, the process goes on.
+        this.close(`the master's answer could not be applied: ${(error as Error).message}`);
+        return;
       }
+      for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
+      for (const c of held.release("ours")) signaling.sendIceCandidate(c);
     };
-    const onCandidate = (c: Parameters<Peer["addRemoteCandidate"]>[0]) =>
-      this.peer.addRemoteCandidate(c);
+    const onCandidate = (c: IceCandidate) => {
+      if (this.peer.hasRemoteDescription) this.peer.addRemoteCandidate(c);
+      else held.hold("master", c);
+    };
     signaling.on("sdpAnswer", onAnswer);
     signaling.on("iceCandidate", onCandidate);
     this.once("closed", () => {
       signaling.off("sdpAnswer", onAnswer);
       signaling.off("iceCandidate", onCandidate);
+      held.clear();
     });
-    // Our candidates go out only once the answer is applied. Trickled earlier, the master's
-    // connectivity checks reached this peer before it knew the answer, and libdatachannel then
-    // failed the connection now and then (about 1 in 30 with ten viewers at once on loopback).
-    let held: IceCandidate[] | undefined = [];
-    this.peer.on("localCandidate", (c) => held ? held.push(c) : signaling.sendIceCandidate(c));
-    this.#flushCandidates = () => {
-      for (const c of held ?? []) signaling.sendIceCandidate(c);
-      held = undefined;
-    };
+    this.peer.on("localCandidate", (c) => {
+      if (this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
+      else held.hold("ours", c);
+    });
     const offer = makeViewerOffer(this.peer);
     this.#video = offer.video;
     this.#audio = offer.audio;
@@ -147,7 +152,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     const timeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#connected = new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => {
-        const reason = this.peer.pc.remoteDescription()
+        const reason = this.peer.hasRemoteDescription
           ? `the connection to the master did not come up within ${timeoutMs / 1000} s`
           : `no answer from the master within ${timeoutMs / 1000} s ` +
             `(is a master connected to the channel, and does it take another viewer?)`;

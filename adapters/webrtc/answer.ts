@@ -78,7 +78,7 @@ export function answerOffer(peer: Peer, offer: SessionDescription, stream: Sendi
   peer.setRemoteDescription({
     type: "offer",
     sdp: offer.sdp.replace(/^a=setup:actpass/gm, "a=setup:passive"),
-  });
+  }, sections);
   const local = peer.pc.localDescription();
   if (!local || local.type !== "answer") throw new OfferError("no answer was made for the offer");
   return { answer: { type: "answer", sdp: local.sdp }, ...result };

@@ -1,13 +1,15 @@
 /**
  * One WebRTC peer connection (node-datachannel) as kvsrtc uses it on either side: ICE servers
- * from KVS, trickle ICE in KVS's candidate shape, remote candidates held until the remote
- * description is set, mDNS (.local) candidates skipped (the peer is then found as
- * peer-reflexive), and the connection timer's ICE, DTLS phases marked where they happen.
+ * from KVS, trickle ICE in KVS's candidate shape, mDNS (.local) candidates skipped (the peer is
+ * then found as peer-reflexive), and the connection timer's ICE, DTLS phases marked where they
+ * happen. Remote candidates are taken once the remote description is set; until then the
+ * caller holds them (core/signaling/candidate-hold.ts).
  */
 import { EventEmitter } from "node:events";
 import ndc, { type PeerConnection } from "node-datachannel";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { type Log, silentLog } from "../../core/log.ts";
+import { type MediaSection, parseMediaSections } from "../../core/sdp/offer.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
 import { toNdcIceServers } from "./ice-servers.ts";
 
@@ -43,7 +45,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   state: PeerState = "new";
   readonly #log: Log;
   readonly #timer?: ConnectionTimer;
-  #pending: IceCandidate[] | undefined = [];
+  /** The remote description's mids, by media section index. */
   #mids: string[] = [];
   /** Candidate type -> when (timer reading) the last one of that type was gathered. */
   #gathered = new Map<string, number>();
@@ -120,22 +122,29 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#timer?.end("dtlsHandshake");
   }
 
-  /** Applies the remote offer or answer, then any candidates that arrived before it. */
-  setRemoteDescription(description: { type: "offer" | "answer"; sdp: string }): void {
-    this.pc.setRemoteDescription(description.sdp, description.type);
-    this.#mids = [...description.sdp.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
-    const pending = this.#pending ?? [];
-    this.#pending = undefined;
-    for (const c of pending) this.addRemoteCandidate(c);
+  /** True once the remote offer or answer is applied: remote candidates can be taken. */
+  get hasRemoteDescription(): boolean {
+    return this.#mids.length > 0;
   }
 
-  /** A trickled remote candidate; an empty one (end of candidates) and mDNS names are skipped. */
+  /**
+   * Applies the remote offer or answer; `sections` are its media sections when the caller has
+   * parsed them already (the master, to answer), so the SDP is read once.
+   */
+  setRemoteDescription(
+    description: { type: "offer" | "answer"; sdp: string },
+    sections: readonly MediaSection[] = parseMediaSections(description.sdp),
+  ): void {
+    this.pc.setRemoteDescription(description.sdp, description.type);
+    this.#mids = sections.map((s) => s.mid);
+  }
+
+  /**
+   * A trickled remote candidate, after the remote description; an empty one (end of candidates)
+   * and mDNS names are skipped.
+   */
   addRemoteCandidate(candidate: IceCandidate): void {
     if (this.#closed || !candidate.candidate) return;
-    if (this.#pending) {
-      this.#pending.push(candidate);
-      return;
-    }
     const address = candidate.candidate.split(/\s+/)[4] ?? "";
     if (address.endsWith(".local")) {
       this.#log.debug(`${this.name}: skipped mDNS candidate ${address}`);
@@ -167,7 +176,6 @@ export class Peer extends EventEmitter<PeerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pending = undefined;
     this.pc.close();
     this.state = "closed";
   }

@@ -2,14 +2,13 @@ import type { Command, Values } from "../command.ts";
 import { UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
+import { bindAddressOption, connecting, numberFlag } from "./media-options.ts";
 import { untilSignal } from "../until-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
-import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
-import { Master } from "../../adapters/master/master.ts";
+import { startMaster } from "../../adapters/master/start-master.ts";
+import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
-import { Broadcast } from "../../core/media/broadcast.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
@@ -20,11 +19,9 @@ import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
  */
 const testDropEnv = "KVSRTC_TEST_ONLY_DROP_EVERY_NTH_VIDEO_RTP";
 
-function testDropRtp(env: Record<string, string | undefined>) {
+function testDropEvery(env: Record<string, string | undefined>): number | undefined {
   const every = Number(env[testDropEnv]);
-  if (!Number.isInteger(every) || every < 2) return undefined;
-  let n = 0;
-  return (_clientId: string, kind: string) => kind === "video" && ++n % every === 0;
+  return Number.isInteger(every) && every >= 2 ? every : undefined;
 }
 
 function viewCommand(
@@ -55,24 +52,22 @@ async function runMaster(values: Values): Promise<number> {
   }
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
-  const session = await openChannel(target, {
-    channel: settings.channel,
-    role: "MASTER",
-    createChannel: true,
-    timer,
-    log,
-  });
-  const broadcast = new Broadcast();
-  const master = new Master({
-    signaling: session.signaling,
-    iceServers: () => session.iceServers,
-    broadcast,
-    log,
-    maxViewers,
-    bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
-    testDropRtp: testDropRtp(process.env),
-    timer,
-  });
+  const running = await connecting(target, () =>
+    startMaster({
+      target,
+      channel: settings.channel,
+      source,
+      log,
+      maxViewers,
+      bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
+      timer,
+    }));
+  const { session, master } = running;
+  const dropEvery = testDropEvery(process.env);
+  if (dropEvery) {
+    let n = 0;
+    dropVideoRtp(master, () => ++n % dropEvery === 0);
+  }
   const count = () => `${master.viewers.size} viewer${master.viewers.size === 1 ? "" : "s"}`;
   master.on("viewerJoined", (id) => log.info(`viewer ${id} offered; answering (${count()})`));
   master.on("viewerConnected", (id) => {
@@ -103,12 +98,6 @@ async function runMaster(values: Values): Promise<number> {
   });
   master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
   let stopping = false;
-  let badFrames = 0;
-  broadcastSource(source, broadcast, (error) => {
-    if (badFrames++ % 100 === 0) {
-      log.warn(`skipped a frame the source gave (${badFrames} so far): ${error.message}`);
-    }
-  });
   source.ended.then((how) => {
     if (!stopping) log.warn(`${how}; still serving ${count()} (no new frames)`);
   });
@@ -129,9 +118,7 @@ async function runMaster(values: Values): Promise<number> {
   const signal = await untilSignal();
   stopping = true;
   log.info(`${signal}: stopping`);
-  source.stop();
-  master.stop();
-  session.close();
+  running.stop();
   await target.close();
   return 0;
 }

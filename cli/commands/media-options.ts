@@ -40,15 +40,20 @@ export function numberFlag(
   return n;
 }
 
-/** Opens signaling on the target; a KVS failure becomes one line for the user. */
-export async function openChannel(
-  target: KvsTarget,
-  options: Omit<OpenSignalingOptions, "target">,
-): Promise<SignalingSession> {
+/** Runs what connects to the target; a KVS failure closes it and becomes one line for the user. */
+export async function connecting<T>(target: KvsTarget, work: () => Promise<T>): Promise<T> {
   try {
-    return await openSignaling({ target, ...options });
+    return await work();
   } catch (error) {
     await target.close();
     throw new UserError(kvsFailureMessage(error) ?? (error as Error).message);
   }
+}
+
+/** Opens signaling on the target; a KVS failure becomes one line for the user. */
+export function openChannel(
+  target: KvsTarget,
+  options: Omit<OpenSignalingOptions, "target">,
+): Promise<SignalingSession> {
+  return connecting(target, () => openSignaling({ target, ...options }));
 }

@@ -23,9 +23,9 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import ndc from "node-datachannel";
 import { openSignaling, resolveTarget } from "../../adapters/aws/mod.ts";
-import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
 import { startLocalEndpoint } from "../../adapters/local/mod.ts";
-import { Master } from "../../adapters/master/master.ts";
+import { startMaster } from "../../adapters/master/start-master.ts";
+import { feedBroadcast } from "../../adapters/media/feed-broadcast.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
 import { answerOffer } from "../../adapters/webrtc/answer.ts";
@@ -66,20 +66,22 @@ function chainTrack(track: MediaTrack, ssrc: number, nackPackets: number) {
 async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
   const rt = await runtime();
   const target = await resolveTarget({ endpointUrl, region: "us-west-2" }, {});
-  const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
-  const broadcast = new Broadcast({ ring: { windowUs: windowS * 1e6 } });
+  const ring = { windowUs: windowS * 1e6 };
   const source = openSource({ fps, loop: true });
-  broadcastSource(source, broadcast);
   let viewers = () => 0;
+  let broadcast: Broadcast;
   let retransmit = () => ({ videoPackets: 0, audioPackets: 0, videoOctets: 0, descriptors: 0 });
   if (mode === "ring") {
-    const master = new Master({
-      signaling: session.signaling,
-      iceServers: () => session.iceServers,
-      broadcast,
+    const running = await startMaster({
+      target,
+      channel,
+      source,
+      ring,
       log: silentLog,
       bindAddress: "127.0.0.1",
     });
+    const master = running.master;
+    broadcast = running.broadcast;
     viewers = () => master.viewers.size;
     retransmit = () => {
       const senders = [...master.viewers.values()].flatMap((v) => [...v.senders.values()]);
@@ -94,6 +96,9 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
       };
     };
   } else {
+    const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
+    broadcast = new Broadcast({ ring });
+    feedBroadcast(source, broadcast, silentLog);
     const peers = new Map<string, Peer>();
     viewers = () => peers.size;
     session.signaling.on("iceCandidate", (c, id) => id && peers.get(id)?.addRemoteCandidate(c));

@@ -8,12 +8,15 @@ import {
   resolveTarget,
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
-import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
-import { Master, type MasterOptions } from "../../adapters/master/master.ts";
+import type { Master } from "../../adapters/master/master.ts";
+import {
+  startMaster as startRunningMaster,
+  type StartMasterOptions,
+} from "../../adapters/master/start-master.ts";
 import { openSource, type SourceSettings } from "../../adapters/media/open-source.ts";
 import type { MediaSource } from "../../adapters/media/source.ts";
 import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
-import { Broadcast } from "../../core/media/broadcast.ts";
+import type { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { findNalUnits } from "../../core/h264/nal-unit.ts";
@@ -29,31 +32,25 @@ export interface MasterSetup {
 
 export async function startMaster(
   channel: string,
-  options: Partial<MasterOptions> & { source?: SourceSettings } = {},
+  options: Partial<Omit<StartMasterOptions, "target" | "channel" | "source">> & {
+    source?: SourceSettings;
+  } = {},
 ): Promise<MasterSetup> {
   const target = await resolveTarget({}, {});
-  const session = await openSignaling({ target, channel, role: "MASTER", createChannel: true });
-  const broadcast = new Broadcast();
-  const source = openSource(options.source ?? { fps: 30 });
-  broadcastSource(source, broadcast);
-  const master = new Master({
-    signaling: session.signaling,
-    iceServers: () => session.iceServers,
-    broadcast,
+  const { source: settings, ...masterOptions } = options;
+  const running = await startRunningMaster({
+    target,
+    channel,
+    source: openSource(settings ?? { fps: 30 }),
     log: silentLog,
     bindAddress: "127.0.0.1",
-    ...options,
+    ...masterOptions,
   });
   return {
     target,
-    session,
-    master,
-    broadcast,
-    source,
+    ...running,
     async stop() {
-      source.stop();
-      master.stop();
-      session.close();
+      running.stop();
       await target.close();
     },
   };

@@ -17,6 +17,7 @@ import {
   until,
 } from "../helpers/media-session.ts";
 import type { PeerSession } from "../../adapters/master/peer-session.ts";
+import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 
 const channel = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -81,15 +82,14 @@ describe("master and viewers over WebRTC on loopback", () => {
   test("RTP packets dropped before sending all come back through NACK: every frame whole", async () => {
     const name = channel("loss");
     let n = 0;
-    const setup = await master(name, {
-      testDropRtp: (_id, kind) => kind === "video" && ++n % 10 === 0,
-    });
+    const setup = await master(name);
+    const loss = dropVideoRtp(setup.master, () => ++n % 10 === 0);
     const v = await viewer(setup, name, "lossy");
     await until(() => v.frames.length >= 90, 15_000, "90 frames");
     assertSourceOrder(v.frames, sampleFrames);
     const sender = [...setup.master.viewers.values()][0].senders.get("video")!.sender;
-    assert.ok(sender.stats.droppedByHook >= 40, `${sender.stats.droppedByHook} dropped`);
-    assert.ok(sender.stats.retransmissions >= sender.stats.droppedByHook - 5);
+    assert.ok(loss.dropped >= 40, `${loss.dropped} dropped`);
+    assert.ok(sender.stats.retransmissions >= loss.dropped - 5);
     assert.ok(v.client.stats.nacksSent > 0);
     assert.equal(v.client.stats.framesDropped, 0);
   });
@@ -154,7 +154,7 @@ describe("master and viewers over WebRTC on loopback", () => {
     assert.equal(setup.broadcast.listenerCount, 0, "no viewer still listens to the rings");
     assert.equal(setup.master.earlyCandidateCount, 0);
     for (const c of closed) {
-      assert.equal(c.timerCount, 0, `${c.clientId} left a timer`);
+      assert.equal(c.timerCount, 0, `${c.description} left a timer`);
       assert.equal(c.peer.state, "closed");
       for (const { sender } of c.senders.values()) assert.equal(sender.retransmitBuffer.size, 0);
     }

@@ -1,0 +1,67 @@
+/**
+ * The one composition of a master: a source feeding a broadcast, signaling opened as MASTER
+ * (the channel created when missing), and the session manager answering every peer. The
+ * `master` command, `kvsrtc metrics`, the tests and the media benchmark all start a master
+ * here, so each runs the same code.
+ */
+import { type KvsTarget, openSignaling, type SignalingSession } from "../aws/mod.ts";
+import type { OpenSignalingOptions } from "../aws/open-signaling.ts";
+import { feedBroadcast, type FeedStats } from "../media/feed-broadcast.ts";
+import type { MediaSource } from "../media/source.ts";
+import { Broadcast } from "../../core/media/broadcast.ts";
+import type { FrameRingOptions } from "../../core/media/frame-ring.ts";
+import { Master, type MasterOptions } from "./master.ts";
+
+export interface StartMasterOptions
+  extends Omit<MasterOptions, "signaling" | "iceServers" | "broadcast"> {
+  target: KvsTarget;
+  channel: string;
+  /** Opened by the caller (so a bad --source fails before anything connects); started here. */
+  source: MediaSource;
+  ring?: FrameRingOptions;
+  /** Reconnect and renewal knobs of the signaling client (tests shorten them). */
+  signaling?: OpenSignalingOptions["signaling"];
+}
+
+export interface RunningMaster {
+  session: SignalingSession;
+  broadcast: Broadcast;
+  master: Master;
+  source: MediaSource;
+  feed: FeedStats;
+  /** Stops the source, every peer and signaling (the target is the caller's to close). */
+  stop(): void;
+}
+
+export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
+  const { target, channel, source, ring, signaling, ...masterOptions } = options;
+  const session = await openSignaling({
+    target,
+    channel,
+    role: "MASTER",
+    createChannel: true,
+    timer: options.timer,
+    log: options.log,
+    signaling,
+  });
+  const broadcast = new Broadcast({ ring });
+  const master = new Master({
+    ...masterOptions,
+    signaling: session.signaling,
+    iceServers: () => session.iceServers,
+    broadcast,
+  });
+  const feed = feedBroadcast(source, broadcast, options.log);
+  return {
+    session,
+    broadcast,
+    master,
+    source,
+    feed,
+    stop() {
+      source.stop();
+      master.stop();
+      session.close();
+    },
+  };
+}
