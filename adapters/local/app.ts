@@ -9,7 +9,7 @@ import type { Connection } from "../runtime/mod.ts";
 import {
   asStorageError,
   invalidArgument,
-  KvsError,
+  ServiceError,
   unknownOperation,
 } from "../../core/local-endpoint/errors.ts";
 import {
@@ -44,7 +44,7 @@ export type AppEnv = { Bindings: { conn: Connection }; Variables: { body: Uint8A
 
 const maxBodyBytes = 1 << 20;
 
-function errorResponse(error: KvsError): Response {
+function errorResponse(error: ServiceError): Response {
   return new Response(JSON.stringify(error.body()), {
     status: error.status,
     headers: { "content-type": "application/json", "x-amzn-ErrorType": error.errorType },
@@ -62,7 +62,7 @@ const stamp: MiddlewareHandler<AppEnv> = async (c, next) => {
 async function readBody(c: Context<AppEnv>): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? 0);
   if (declared > maxBodyBytes) {
-    throw new KvsError(
+    throw new ServiceError(
       "SerializationException",
       413,
       `The request body is over ${maxBodyBytes} bytes.`,
@@ -70,7 +70,7 @@ async function readBody(c: Context<AppEnv>): Promise<Uint8Array> {
   }
   const body = new Uint8Array(await c.req.arrayBuffer());
   if (body.byteLength > maxBodyBytes) {
-    throw new KvsError(
+    throw new ServiceError(
       "SerializationException",
       413,
       `The request body is over ${maxBodyBytes} bytes.`,
@@ -151,7 +151,7 @@ function storageRoute(state: EndpointState, asViewer: boolean) {
       // Accepted. The storage peer that then sends its SDP offer is not built yet.
       return c.json({});
     } catch (error) {
-      throw error instanceof KvsError ? asStorageError(error) : error;
+      throw error instanceof ServiceError ? asStorageError(error) : error;
     }
   };
 }
@@ -159,10 +159,10 @@ function storageRoute(state: EndpointState, asViewer: boolean) {
 export function createApp(state: EndpointState): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError((error) => {
-    if (error instanceof KvsError) return errorResponse(error);
+    if (error instanceof ServiceError) return errorResponse(error);
     console.error(`local endpoint: ${(error as Error)?.stack ?? error}`);
     return errorResponse(
-      new KvsError("InternalFailure", 500, "The endpoint failed on this request."),
+      new ServiceError("InternalFailure", 500, "The endpoint failed on this request."),
     );
   });
   app.use("*", stamp);
