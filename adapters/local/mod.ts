@@ -10,11 +10,10 @@ import {
   SignalingRelay,
 } from "../../core/local-endpoint/signaling-relay.ts";
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
-import { type AppEnv, createApp } from "./app.ts";
+import { createApp } from "./app.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
-import type { Hono } from "hono";
 import {
   type IotCredentialsEndpointOptions,
   startIotCredentialsEndpoint,
@@ -101,11 +100,7 @@ export async function startLocalEndpoint(
     hostname === "localhost" ? "127.0.0.1" : hostname,
     options.stunPort,
   );
-  const pages = pageRoutes({
-    region,
-    credentials,
-    remoteAddress: (c) => (c.env as AppEnv["Bindings"]).conn.remoteAddress,
-  }) as unknown as Hono<AppEnv>;
+  const pages = pageRoutes({ region, credentials });
   const accepted = new Map([[credentials.accessKeyId, credentials]]);
   const app = createApp({
     region,
@@ -115,8 +110,7 @@ export async function startLocalEndpoint(
     stunPort: stun.port,
     turn: options.turn,
     localSecret: crypto.randomUUID(),
-    unsignedRoutes: [pages],
-  });
+  }, [pages]);
   let server;
   try {
     server = await (await runtime()).serve({

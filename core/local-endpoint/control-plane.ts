@@ -1,13 +1,13 @@
 /**
  * The KVS control plane (`kinesisvideo`, spec §2): one function per operation, keyed by the
  * operation's path. Each takes the parsed JSON body and returns the JSON response, or throws a
- * KvsError with AWS's name and status.
+ * ServiceError with AWS's name and status.
  */
 import {
   invalidArgument,
-  KvsError,
   noDataRetention,
   resourceInUse,
+  ServiceError,
   versionMismatch,
 } from "./errors.ts";
 import {
@@ -151,7 +151,7 @@ const createSignalingChannel: Operation = (body, { registry, now }) => {
     throw resourceInUse(`The signaling channel ${channelName} already exists.`);
   }
   if (registry.channels.size >= channelLimit) {
-    throw new KvsError(
+    throw new ServiceError(
       "AccountChannelLimitExceededException",
       400,
       `This endpoint holds at most ${channelLimit} signaling channels.`,
@@ -268,13 +268,13 @@ const createStream: Operation = (body, { registry, now }) => {
   const retention = optionalInteger(body, "DataRetentionInHours", 0, 87_600) ?? 0;
   const tags = optionalObject(body, "Tags") ?? {};
   if (Object.keys(tags).length > 50) {
-    throw new KvsError("TagsPerResourceExceededLimitException", 400, "At most 50 tags.");
+    throw new ServiceError("TagsPerResourceExceededLimitException", 400, "At most 50 tags.");
   }
   if (registry.streams.has(streamName)) {
     throw resourceInUse(`The stream ${streamName} already exists.`);
   }
   if (registry.streams.size >= streamLimit) {
-    throw new KvsError(
+    throw new ServiceError(
       "AccountStreamLimitExceededException",
       400,
       `This endpoint holds at most ${streamLimit} streams.`,

@@ -2,10 +2,11 @@
  * Errors as the KVS services write them: an HTTP status, the error name (sent in the
  * `x-amzn-ErrorType` header) and a JSON body whose message key is `Message` or `message`
  * depending on the service model (spec §1.3). The AWS SDKs turn the name into a typed error.
+ * The endpoint's side of the wire; the client reads these back as `KvsError` (core/aws/errors.ts).
  */
 export type MessageKey = "Message" | "message";
 
-export class KvsError extends Error {
+export class ServiceError extends Error {
   constructor(
     readonly errorType: string,
     readonly status: number,
@@ -24,45 +25,45 @@ export class KvsError extends Error {
 
 // Modelled errors of the control plane and the signaling service (member `Message`).
 export const resourceNotFound = (message: string) =>
-  new KvsError("ResourceNotFoundException", 404, message);
+  new ServiceError("ResourceNotFoundException", 404, message);
 export const resourceInUse = (message: string) =>
-  new KvsError("ResourceInUseException", 400, message);
+  new ServiceError("ResourceInUseException", 400, message);
 export const invalidArgument = (message: string) =>
-  new KvsError("InvalidArgumentException", 400, message);
+  new ServiceError("InvalidArgumentException", 400, message);
 export const clientLimitExceeded = (message: string) =>
-  new KvsError("ClientLimitExceededException", 400, message);
+  new ServiceError("ClientLimitExceededException", 400, message);
 export const versionMismatch = (message: string) =>
-  new KvsError("VersionMismatchException", 400, message);
+  new ServiceError("VersionMismatchException", 400, message);
 export const noDataRetention = (message: string) =>
-  new KvsError("NoDataRetentionException", 400, message);
+  new ServiceError("NoDataRetentionException", 400, message);
 export const unknownOperation = (path: string) =>
-  new KvsError("UnknownOperationException", 404, `No operation is served at ${path}.`);
+  new ServiceError("UnknownOperationException", 404, `No operation is served at ${path}.`);
 export const serialization = (message: string) =>
-  new KvsError("SerializationException", 400, message);
+  new ServiceError("SerializationException", 400, message);
 
 /** The WebRTC storage service's model spells its message member in lower case. */
-export const asStorageError = (error: KvsError) =>
-  new KvsError(error.errorType, error.status, error.message, "message");
+export const asStorageError = (error: ServiceError) =>
+  new ServiceError(error.errorType, error.status, error.message, "message");
 
 // Authentication errors come from AWS's front door, with a lower-case `message`.
 export const missingAuthenticationToken = () =>
-  new KvsError(
+  new ServiceError(
     "MissingAuthenticationTokenException",
     403,
     "Missing Authentication Token",
     "message",
   );
 export const incompleteSignature = (message: string) =>
-  new KvsError("IncompleteSignatureException", 400, message, "message");
+  new ServiceError("IncompleteSignatureException", 400, message, "message");
 export const unrecognizedClient = () =>
-  new KvsError(
+  new ServiceError(
     "UnrecognizedClientException",
     403,
     "The security token included in the request is invalid.",
     "message",
   );
 export const invalidSignature = (message: string) =>
-  new KvsError("InvalidSignatureException", 403, message, "message");
+  new ServiceError("InvalidSignatureException", 403, message, "message");
 
 export const signatureMismatchText =
   "The request signature we calculated does not match the signature you provided. " +

@@ -181,7 +181,7 @@ export class SignalingRelay {
   constructor(readonly limits: RelayLimits = awsRelayLimits, private now = () => Date.now()) {}
 
   /**
-   * Admit a WebSocket before it is upgraded; throws a KvsError (sent as the upgrade's HTTP
+   * Admit a WebSocket before it is upgraded; throws a ServiceError (sent as the upgrade's HTTP
    * status) when the channel already has its maximum of viewers.
    */
   admit(channel: RelayChannel, role: Role, clientId?: string): SignalingConnection {

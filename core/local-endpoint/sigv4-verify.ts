@@ -59,7 +59,7 @@ interface AuthParts {
   sessionToken?: string;
 }
 
-/** Throws a KvsError (AWS's name, status and text) unless the request is signed correctly. */
+/** Throws a ServiceError (AWS's name, status and text) unless the request is signed correctly. */
 export async function verifySigV4(
   request: ReceivedRequest,
   options: VerifyOptions,

@@ -40,6 +40,7 @@ import {
   KinesisVideoWebRTCStorageClient,
 } from "@aws-sdk/client-kinesis-video-webrtc-storage";
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import { signJsonPost } from "../../core/aws/sigv4.ts";
 
 function controlPlane(endpoint: LocalEndpoint, extra: Record<string, unknown> = {}) {
   return new KinesisVideoClient({
@@ -339,6 +340,23 @@ describe("local endpoint control plane, with the AWS SDK v3 clients", () => {
     assert.ok(response.headers.get("x-amzn-requestid"));
     assert.ok(Math.abs(Date.parse(response.headers.get("date")!) - Date.now()) < 5000);
     assert.deepEqual(await response.json(), { message: "Missing Authentication Token" });
+  });
+
+  test("a signed request to a path no service answers is UnknownOperationException", async () => {
+    for (const path of ["/noSuchOperation", "/v1/no-such-operation", "/joinStorageSession/x"]) {
+      const url = new URL(path, endpoint.url);
+      const headers = await signJsonPost({
+        url,
+        body: "{}",
+        credentials: endpoint.credentials,
+        region: endpoint.region,
+        date: new Date(),
+      });
+      const response = await fetch(url, { method: "POST", headers, body: "{}" });
+      assert.equal(response.status, 404, path);
+      assert.equal(response.headers.get("x-amzn-errortype"), "UnknownOperationException");
+      assert.deepEqual(await response.json(), { Message: `No operation is served at ${path}.` });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { verifySigV4 } from "../../core/local-endpoint/sigv4-verify.ts";
-import { KvsError } from "../../core/local-endpoint/errors.ts";
+import { ServiceError } from "../../core/local-endpoint/errors.ts";
 
 // The test vectors of spec §8.1 and §8.2 (computed by @smithy/signature-v4 and an independent signer).
 const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -47,9 +47,9 @@ function presigned(query = presignedQuery) {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<KvsError> {
+async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
   const error = await promise.then(() => undefined, (e) => e);
-  assert.ok(error instanceof KvsError, `expected a KvsError, got ${error}`);
+  assert.ok(error instanceof ServiceError, `expected a ServiceError, got ${error}`);
   return error;
 }
 
@@ -135,7 +135,7 @@ describe("SigV4 verification", () => {
     );
   });
 
-  test("refuses garbage without throwing anything but a KvsError", async () => {
+  test("refuses garbage without throwing anything but a ServiceError", async () => {
     for (
       const query of [
         "X-Amz-Signature=1",

@@ -9,14 +9,13 @@ import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AwsCredentials } from "../../../core/aws/credentials.ts";
+import type { EndpointEnv } from "../endpoint-env.ts";
 import { presignSignalingUrl, signJsonPost } from "../../../core/aws/sigv4.ts";
 import { embedded, kvsWebrtcSdk, pageFiles } from "./page-files.ts";
 
 export interface PageRoutesOptions {
   region: string;
   credentials: AwsCredentials;
-  /** The client's IP address as the server saw it. */
-  remoteAddress(c: Context): string;
 }
 
 /** The JS SDK presigns its WebSocket URL for 299 s; the page does the same. */
@@ -98,15 +97,15 @@ function serveFile(c: Context, name: string): Response {
   return c.body(readFileSync(path), 200, { "content-type": type, "cache-control": "no-cache" });
 }
 
-export function pageRoutes(options: PageRoutesOptions): Hono {
-  const app = new Hono();
+export function pageRoutes(options: PageRoutesOptions): Hono<EndpointEnv> {
+  const app = new Hono<EndpointEnv>();
   app.get("/", (c) => serveFile(c, "viewer.html"));
   app.get("/master", (c) => serveFile(c, "master.html"));
   app.get("/page/:file", (c) => serveFile(c, c.req.param("file")));
   // Browsers ask for it; without this route the signature check would answer 403.
   app.get("/favicon.ico", (c) => c.body(null, 204));
   app.post("/page/sign", async (c) => {
-    if (!isLoopbackAddress(options.remoteAddress(c))) {
+    if (!isLoopbackAddress(c.env.conn.remoteAddress)) {
       return c.json({ message: "the page signer answers loopback clients only" }, 403);
     }
     let request: unknown;

@@ -1,0 +1,30 @@
+/**
+ * The one hono environment every service of the local endpoint runs in: the runtime's
+ * connection as the binding, and as variables the endpoint's state and the verified body.
+ */
+import type { Connection } from "../runtime/mod.ts";
+import type { AwsCredentials } from "../../core/local-endpoint/sigv4-verify.ts";
+import type { Registry } from "../../core/local-endpoint/registry.ts";
+import type { SignalingRelay } from "../../core/local-endpoint/signaling-relay.ts";
+import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
+
+export interface EndpointState {
+  region: string;
+  registry: Registry;
+  relay: SignalingRelay;
+  /** Access key id -> credentials this endpoint accepts. */
+  credentials: Map<string, AwsCredentials>;
+  stunPort: number;
+  turn?: TurnSettings;
+  /** Signs the STUN entry's time-limited credentials. */
+  localSecret: string;
+}
+
+export type EndpointEnv = {
+  Bindings: { conn: Connection };
+  Variables: {
+    endpoint: EndpointState;
+    /** The request body, read once and set by the SigV4 check. */
+    body: Uint8Array;
+  };
+};
