@@ -3,7 +3,8 @@ import { UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
-import { untilSignal } from "../until-signal.ts";
+import { untilSignal } from "../stop-signal.ts";
+import { kvsrtc } from "../invocation.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { broadcastSource } from "../../adapters/master/broadcast-source.ts";
 import { Master } from "../../adapters/master/master.ts";
@@ -34,7 +35,7 @@ function viewCommand(
   const where = target.kind === "aws"
     ? `--region ${target.region}`
     : `--endpoint-url ${target.controlPlaneUrl}`;
-  return `kvsrtc viewer ${where} --channel ${channel}`;
+  return `${kvsrtc()} viewer ${where} --channel ${channel}`;
 }
 
 async function runMaster(values: Values): Promise<number> {
@@ -140,6 +141,7 @@ export const master: Command = {
   name: "master",
   summary: "connect as MASTER and stream the source to up to 10 viewers",
   usage: "kvsrtc master [--source frames/] [options]",
+  waitsForStop: true,
   options: {
     source: {
       type: "string",
