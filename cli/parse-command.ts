@@ -31,8 +31,6 @@ function parseArgsMessage(message: string): string {
   const first = message.split("\n")[0].split(". To specify")[0];
   const missing = /^Option '(--[\w-]+) <value>' argument missing/.exec(first);
   if (missing) return `${missing[1]} needs a value`;
-  const unknown = /^Unknown option '([^']+)'/.exec(first);
-  if (unknown) return `unknown flag ${unknown[1]}`;
   const noValue = /^Option '(--[\w-]+)' does not take an argument/.exec(first);
   if (noValue) return `${noValue[1]} takes no value`;
   return first;
