@@ -15,6 +15,8 @@ export interface Command {
   options: Options;
   /** Text after the flag list: examples, notes. */
   epilog?: string;
+  /** run() ends on SIGINT/SIGTERM itself (untilSignal), cleaning up; else the signal ends it. */
+  waitsForStop?: true;
   run(values: Values, positionals: string[]): Promise<number>;
 }
 

@@ -1,4 +1,5 @@
 import type { Command, Options } from "./command.ts";
+import { asRunHere } from "./invocation.ts";
 
 function flagLine(name: string, spec: Options[string]): [string, string] {
   const short = spec.short ? `-${spec.short}, ` : "    ";
@@ -16,7 +17,7 @@ export function commandHelp(command: Command): string {
   return [
     `kvsrtc ${command.name}: ${command.summary}`,
     "",
-    `Usage: ${command.usage}`,
+    `Usage: ${asRunHere(command.usage)}`,
     "",
     "Options:",
     formatOptions(command.options),
@@ -29,13 +30,15 @@ export function mainHelp(commands: Command[]): string {
   return [
     "kvsrtc: a Linux camera on Amazon Kinesis Video Streams with WebRTC, in one executable.",
     "",
-    "Usage: kvsrtc <command> [options]",
+    `Usage: ${asRunHere("kvsrtc <command> [options]")}`,
     "",
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     "",
     "Options:",
-    "  -h, --help       show this help (kvsrtc <command> --help for a command's own)",
+    `  -h, --help       show this help (${
+      asRunHere("kvsrtc <command>")
+    } --help for a command's own)`,
     "  -v, --version    print the version",
     "  --self-test      check that WebRTC works here: two peers exchange data-channel messages",
     "",

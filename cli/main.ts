@@ -1,26 +1,14 @@
 #!/usr/bin/env bun
 /** kvsrtc entry point: argv -> one command -> exit code. */
-import { parseArgs } from "node:util";
-import { type Command, UsageError, UserError } from "./command.ts";
+// First, so that a stop signal during the imports below is kept, not lost.
+import { defaultStopSignals } from "./stop-signal.ts";
+import { UsageError, UserError } from "./command.ts";
+import { parseCommand } from "./parse-command.ts";
+import { asRunHere } from "./invocation.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { version } from "./version.ts";
 import { commands } from "./commands/mod.ts";
 import { kvsFailureMessage } from "../adapters/aws/failure-message.ts";
-
-function parseCommand(command: Command, argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: command.options,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    // node:util's messages are long and mention internals; keep the part a user needs.
-    const message = (err as Error).message.split(". To specify")[0];
-    throw new UsageError(message);
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -33,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === "--self-test") {
+    defaultStopSignals();
     const { runSelfTest } = await import("../adapters/webrtc/self-test.ts");
     const result = await runSelfTest();
     console.log(
@@ -42,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = commands.find((c) => c.name === first);
+  if (!command?.waitsForStop) defaultStopSignals();
   if (!command) {
     console.error(`kvsrtc: unknown command "${first}"`);
     console.error(mainHelp(commands));
@@ -57,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`kvsrtc ${command.name}: ${err.message}`);
-      console.error(`Usage: ${command.usage}  (kvsrtc ${command.name} --help for more)`);
+      console.error(`Usage: ${asRunHere(command.usage)}  (--help for more)`);
       return 2;
     }
     const message = err instanceof UserError ? err.message : kvsFailureMessage(err);

@@ -59,6 +59,9 @@ export function sharedSettings(values: Values, env: Env = process.env): SharedSe
   if (endpointUrl !== undefined && !URL.canParse(endpointUrl)) {
     throw new UsageError(`--endpoint-url "${endpointUrl}" is not a URL`);
   }
+  if (endpointUrl !== undefined && !/^https?:$/.test(new URL(endpointUrl).protocol)) {
+    throw new UsageError(`--endpoint-url "${endpointUrl}" must be an http:// or https:// URL`);
+  }
   return {
     region: (values.region as string | undefined) ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION ||
       undefined),

@@ -2,9 +2,10 @@
  * Fetches the KVS WebRTC JS SDK's browser bundle into .cache/ for the viewer page: `npm pack`
  * of the pinned version, checked against the pinned integrity, then unpacked. Not an npm
  * dependency because installing it pulls ~480 MB of packages the self-contained browser bundle
- * never uses (isomorphic-webcrypto -> expo/react-native, jsdom). The build and the browser tests
- * call this; kvsrtc itself never downloads anything at run time.
- * Run with: bun scripts/kvs-webrtc-sdk.ts (prints the dist/ folder).
+ * never uses (isomorphic-webcrypto -> expo/react-native, jsdom). `npm ci` runs it (package.json
+ * postinstall), so a checkout serves the page as installed; the build and the browser tests call
+ * it too; kvsrtc itself never downloads anything at run time.
+ * Run with: npm run postinstall (prints the dist/ folder).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";

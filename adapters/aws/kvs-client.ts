@@ -84,7 +84,7 @@ export class KvsClient {
         throw new KvsError({
           name: err.name,
           message: `signaling channel "${channelName}" not found in ${this.region}` +
-            ` (give --create-channel to create it, or check the name and region)`,
+            ` (the master command creates it: start the master first, or check the name and region)`,
           operation: err.operation,
           status: err.status,
           requestId: err.requestId,

@@ -3,7 +3,8 @@ import { UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, connecting, numberFlag } from "./media-options.ts";
-import { untilSignal } from "../until-signal.ts";
+import { untilSignal } from "../stop-signal.ts";
+import { kvsrtc } from "../invocation.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
@@ -31,7 +32,7 @@ function viewCommand(
   const where = target.kind === "aws"
     ? `--region ${target.region}`
     : `--endpoint-url ${target.controlPlaneUrl}`;
-  return `kvsrtc viewer ${where} --channel ${channel}`;
+  return `${kvsrtc()} viewer ${where} --channel ${channel}`;
 }
 
 async function runMaster(values: Values): Promise<number> {
@@ -127,6 +128,7 @@ export const master: Command = {
   name: "master",
   summary: "connect as MASTER and stream the source to up to 10 viewers",
   usage: "kvsrtc master [--source frames/] [options]",
+  waitsForStop: true,
   options: {
     source: {
       type: "string",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
-import { untilSignal } from "../until-signal.ts";
+import { untilSignal } from "../stop-signal.ts";
 import {
   defaultRegion,
   localCredentialPair,
@@ -69,6 +69,7 @@ export const serve: Command = {
   name: "serve",
   summary: "run the local KVS-compatible endpoint on its own",
   usage: "kvsrtc serve [--host 127.0.0.1] [--port N] [options]",
+  waitsForStop: true,
   options: {
     host: { type: "string", arg: "ADDRESS", help: "address to bind (default 127.0.0.1)" },
     port: {

@@ -3,7 +3,7 @@ import { UsageError, UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
-import { untilSignal } from "../until-signal.ts";
+import { untilSignal } from "../stop-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { OutDir } from "../../adapters/viewer/out-dir.ts";
 import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
@@ -74,11 +74,15 @@ async function runViewer(values: Values): Promise<number> {
     settle(code);
   };
   // Frames the master sends again after a PLI are not "frame" events (counted as repeated).
+  // Frames past --frames N are not taken: the master's catch-up burst (its GOP from the newest
+  // keyframe) to a viewer that joins mid-GOP, and what comes while this viewer closes.
+  let taken = 0;
   client.on("frame", (au) => {
+    if (taken === frames) return;
+    taken++;
     out?.writeFrame(au.data);
-    const received = client.stats.frames;
-    if (received === pliAfter) client.requestKeyframe();
-    if (frames !== undefined && received >= frames) done(0);
+    if (taken === pliAfter) client.requestKeyframe();
+    if (taken === frames) done(0);
   });
   if (out) client.on("audio", (packet) => out.writeAudio(packet));
   client.on("message", (text) => console.log(`message from the master: ${text}`));
@@ -89,7 +93,7 @@ async function runViewer(values: Values): Promise<number> {
     ));
   client.on("closed", (reason) => {
     if (settled) return;
-    log.error(`${reason} after ${client.stats.frames} frames`);
+    log.error(`${reason} after ${taken} frames`);
     done(frames === undefined && duration === undefined ? 0 : 1);
   });
   const message = values.message as string | undefined;
@@ -98,12 +102,20 @@ async function runViewer(values: Values): Promise<number> {
       if (!client.sendMessage(message)) log.warn("could not send --message on the data channel");
     });
   }
+  let stopSignal: string | undefined;
   try {
-    await client.connected();
+    // A stop while connecting ends it there, as it does once connected.
+    stopSignal = await Promise.race([untilSignal(), client.connected().then(() => undefined)]);
   } catch (error) {
     settled = true;
     await finish();
     throw new UserError((error as Error).message);
+  }
+  if (stopSignal !== undefined) {
+    settled = true;
+    log.info(`${stopSignal}: stopping before it connected`);
+    await finish();
+    return 0;
   }
   const pair = client.peer.selectedCandidatePair();
   log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
@@ -147,7 +159,7 @@ async function runViewer(values: Values): Promise<number> {
   printMetrics(); // if it ends before every phase settled, print what there is
   const stats = client.stats;
   log.info(
-    `received ${stats.frames} frames` +
+    `received ${taken} frames` +
       (stats.framesRepeated ? ` (and ${stats.framesRepeated} repeated ones, skipped)` : "") +
       ` and ${stats.audioPackets} audio packets` +
       (out ? ` into ${out.dir}` : "") +
@@ -161,6 +173,7 @@ export const viewer: Command = {
   name: "viewer",
   summary: "connect as VIEWER, receive media and data-channel messages",
   usage: "kvsrtc viewer [--out DIR] [--frames N | --duration S] [options]",
+  waitsForStop: true,
   options: {
     out: {
       type: "string",

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 
 const dist = resolve(import.meta.dirname!, "../../dist");
 
@@ -19,8 +19,10 @@ function isolated(binary: string): string {
   return copy;
 }
 
+/** Runs the binary as a user who installed it: its folder on PATH, so it prints its name. */
 function run(argv: string[], cwd?: string) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", cwd, timeout: 60_000 });
+  const env = { ...process.env, PATH: `${dirname(argv[0])}${delimiter}${process.env.PATH}` };
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", cwd, env, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -4,7 +4,7 @@
  * can wait for a line and show everything it printed when something fails.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { basename, resolve } from "node:path";
+import { basename, delimiter, dirname, resolve } from "node:path";
 
 const main = resolve(import.meta.dirname!, "../../cli/main.ts");
 
@@ -29,9 +29,13 @@ export function runKvsrtc(
     main,
     ...args,
   ];
+  // A binary is run as a user who installed it: its folder on PATH, so it prints its name.
+  const path = options.binary
+    ? { PATH: `${dirname(options.binary)}${delimiter}${process.env.PATH}` }
+    : {};
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : undefined,
+    env: options.env || options.binary ? { ...process.env, ...path, ...options.env } : undefined,
     stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
   const output = { stdout: "", stderr: "" };

@@ -1,7 +1,8 @@
 /**
  * The browser pages' files: name -> readable path. From source, the files in assets/ plus the
- * KVS WebRTC JS SDK browser bundle that scripts/kvs-webrtc-sdk.ts fetched into .cache/; in the
- * compiled binary, scripts/build.ts replaces this module with one that embeds them all.
+ * KVS WebRTC JS SDK browser bundle that scripts/kvs-webrtc-sdk.ts (run by `npm ci`) fetched into
+ * .cache/; in the compiled binary, scripts/build.ts replaces this module with one that embeds
+ * them all.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -88,7 +88,7 @@ function serveFile(c: Context, name: string): Response {
     const isSdk = (kvsWebrtcSdk.files as readonly string[]).includes(name);
     return c.text(
       isSdk && !embedded
-        ? `${name} is not fetched yet: run "bun scripts/kvs-webrtc-sdk.ts" once in the checkout`
+        ? `${name} is not fetched yet: run "npm run postinstall" (or npm ci) in the checkout`
         : `no page file ${name}`,
       isSdk ? 503 : 404,
     );
