@@ -1,20 +1,32 @@
 /**
- * Video from files: a directory of access-unit files (sorted by name, one picture each, as the
- * KVS samples ship them) or one Annex-B file, paced at --fps; optionally Opus packet files from
- * another directory, paced by each packet's own duration. Each file is read when its turn comes.
+ * Media from a directory of files, one frame each: access-unit files (sorted by name, one picture
+ * each, as the KVS samples ship them), paced at --fps; and/or Opus packet files, paced by each
+ * packet's own duration. Each file is read when its turn comes; one over its bound is skipped
+ * with a warning.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { AccessUnitSplitter } from "../../core/h264/access-unit-splitter.ts";
+import { defaultMaxAccessUnitBytes } from "../../core/h264/access-unit-splitter.ts";
 import { opusPacketSamples } from "../../core/opus/opus-packet.ts";
-import { type MediaSink, type MediaSource, pace } from "./source.ts";
+import {
+  type MediaSink,
+  type MediaSource,
+  oneLine,
+  pace,
+  SkippedFrames,
+  type SourceWarn,
+} from "./source.ts";
+
+/** The largest Opus packet file read: 120 ms at the top bitrate is under 8 KB; this allows padding. */
+export const maxOpusPacketBytes = 1 << 16;
 
 export interface FileSourceOptions {
-  /** Access-unit files in play order, or one Annex-B file. */
+  /** Access-unit files in play order. */
   video?: { files: string[]; fps: number; description: string };
   /** Opus packet files in play order. */
   audio?: { files: string[]; description: string };
   loop: boolean;
+  warn?: SourceWarn;
 }
 
 /** The files of a directory, sorted by name (hidden files skipped); throws when unreadable. */
@@ -23,12 +35,11 @@ export function listMediaFiles(dir: string, pattern = /./): string[] {
     .map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
 }
 
-/** One Annex-B file cut into access units (read once). */
-function accessUnitsOf(file: string): Uint8Array[] {
-  const splitter = new AccessUnitSplitter();
-  const units = splitter.push(new Uint8Array(readFileSync(file)));
-  const last = splitter.flush();
-  return last ? [...units, last] : units;
+/** A file's bytes, or undefined (skipped, with a warning) when it is over `maxBytes`. */
+function readBounded(file: string, maxBytes: number, skipped: SkippedFrames) {
+  const size = statSync(file).size;
+  if (size <= maxBytes) return new Uint8Array(readFileSync(file));
+  skipped.skip(`${file}: ${size} bytes is over the ${maxBytes}-byte bound`);
 }
 
 export class FileSource implements MediaSource {
@@ -49,24 +60,20 @@ export class FileSource implements MediaSource {
 
   start(sink: MediaSink): void {
     const { video, audio, loop } = this.#o;
+    const skipped = new SkippedFrames(this.description, this.#o.warn);
     this.#startedAt = performance.now();
     const fail = (error: unknown) => {
+      this.#finish(`${this.description} failed: ${oneLine(error)}`); // before stop()'s "stopped"
       this.stop();
-      this.#finish(`${this.description} failed: ${(error as Error).message}`);
     };
-    if (video) {
-      // A single file is an Annex-B stream: cut once into pictures, kept for looping.
-      const units = video.files.length === 1 ? accessUnitsOf(video.files[0]) : undefined;
-      const count = units?.length ?? video.files.length;
-      if (count === 0) throw new Error(`${video.description}: no frames`);
+    if (video && video.files.length > 0) {
+      const count = video.files.length;
       this.#running++;
       this.#pacers.push(pace(1000 / video.fps, (n) => {
         if (n >= count && !loop) return this.#done(`${video.description} ended after ${n} frames`);
         try {
-          const au = units
-            ? units[n % count]
-            : new Uint8Array(readFileSync(video.files[n % count]));
-          sink.video(au, Math.round((n * 1e6) / video.fps));
+          const au = readBounded(video.files[n % count], defaultMaxAccessUnitBytes, skipped);
+          if (au) sink.video(au, Math.round((n * 1e6) / video.fps));
         } catch (error) {
           fail(error);
           return false;
@@ -85,9 +92,11 @@ export class FileSource implements MediaSource {
             return this.#done(`${audio.description} ended after ${next} packets`);
           }
           try {
-            const packet = new Uint8Array(readFileSync(audio.files[next % audio.files.length]));
-            sink.audio(packet, timeUs);
-            timeUs += (opusPacketSamples(packet) * 1e6) / 48000;
+            const file = audio.files[next % audio.files.length];
+            const packet = readBounded(file, maxOpusPacketBytes, skipped);
+            if (packet) sink.audio(packet, timeUs);
+            // A skipped packet takes the time of a usual one (20 ms), so time still moves on.
+            timeUs += packet ? (opusPacketSamples(packet) * 1e6) / 48000 : 20_000;
           } catch (error) {
             fail(error);
             return false;

@@ -18,6 +18,37 @@ export interface MediaSource {
   readonly ended: Promise<string>;
 }
 
+/** Where a source says what it skipped without ending (a frame too large, a malformed sample). */
+export type SourceWarn = (message: string) => void;
+
+/** Counts the frames a source skips; warns on the first and then on every 100th. */
+export class SkippedFrames {
+  count = 0;
+  readonly #description: string;
+  readonly #warn: SourceWarn;
+
+  constructor(description: string, warn: SourceWarn = () => {}) {
+    this.#description = description;
+    this.#warn = warn;
+  }
+
+  skip(why: string): void {
+    if (this.count++ % 100 === 0) {
+      this.#warn(`${this.#description}: skipped ${why} (${this.count} skipped so far)`);
+    }
+  }
+}
+
+/** What a source that ended before its first frame says: it was not H.264 as expected. */
+export function noAccessUnits(what: string): string {
+  return `${what} has no H.264 access units (is it Annex-B H.264?)`;
+}
+
+/** An error as one line for a user: its message's first line. */
+export function oneLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split("\n")[0];
+}
+
 /**
  * Calls `step(n)` for n = 0, 1, 2, ... at start + n * intervalMs (no drift), until step returns
  * false or stop() is called.

@@ -46,7 +46,9 @@ async function runMaster(values: Values): Promise<number> {
       source: values.source as string | undefined,
       audio: values.audio as string | undefined,
       fps,
+      paceStdin: values.fps !== undefined,
       loop: values.loop === true ? true : undefined,
+      warn: (message) => log.warn(message),
     });
   } catch (error) {
     throw new UserError(`cannot open the source: ${(error as Error).message}`);
@@ -133,13 +135,28 @@ export const master: Command = {
     source: {
       type: "string",
       arg: "SOURCE",
-      help: "a directory of access-unit files (sorted by name), an Annex-B .h264 file, - " +
-        "(Annex-B on stdin), gst:PIPELINE or ffmpeg:ARGS (H.264 on their stdout); " +
+      help: "a directory of access-unit files (sorted by name); a file: MP4/MOV or " +
+        "Matroska/WebM (its H.264 video and Opus audio, at the file's own timestamps) or " +
+        "Annex-B H.264, told apart by content; - (Annex-B on stdin, sent as it comes, or at " +
+        "--fps if given); gst:PIPELINE or ffmpeg:ARGS (H.264 on their stdout); " +
         "default: the built-in sample",
     },
-    audio: { type: "string", arg: "DIR", help: "a directory of Opus packet files (*.opus)" },
-    fps: { type: "string", arg: "N", help: "frame rate of file sources (default 30)" },
-    loop: { type: "boolean", help: "start file sources over at their end (always for the sample)" },
+    audio: {
+      type: "string",
+      arg: "DIR",
+      help: "a directory of Opus packet files (*.opus); replaces a container file's own audio",
+    },
+    fps: {
+      type: "string",
+      arg: "N",
+      help: "frame rate of frame directories and Annex-B files (default 30), and of stdin " +
+        "when given",
+    },
+    loop: {
+      type: "boolean",
+      help: "start file sources (directories, Annex-B and container files) over at their end " +
+        "(always for the sample)",
+    },
     "max-viewers": {
       type: "string",
       arg: "N",

@@ -6,6 +6,12 @@
 import { isVclNalType, nalType, nextStartCode } from "./nal-unit.ts";
 import { startsNewAccessUnit } from "./access-unit.ts";
 
+/**
+ * The default bound on one access unit, which is also the bound on the bytes the splitter holds
+ * (a stream with no start codes fills no more than this).
+ */
+export const defaultMaxAccessUnitBytes = 16 << 20;
+
 export interface AccessUnitSplitterOptions {
   /** An access unit larger than this is an error (a stream without pictures, or garbage). */
   maxAccessUnitBytes?: number;
@@ -18,10 +24,11 @@ export class AccessUnitSplitter {
   #hasVcl = false; // the current access unit holds a slice
   #scanned = 0; // start codes before this index have been handled
   #pendingNal = -1; // a NAL unit whose header bytes have not arrived yet
+  #skipping = false; // the rest of an oversized access unit is dropped, up to the next one
   #max: number;
 
   constructor(options: AccessUnitSplitterOptions = {}) {
-    this.#max = options.maxAccessUnitBytes ?? 16 << 20;
+    this.#max = options.maxAccessUnitBytes ?? defaultMaxAccessUnitBytes;
   }
 
   /** Adds bytes; returns the access units they completed. */
@@ -49,6 +56,7 @@ export class AccessUnitSplitter {
     if (this.#auStart !== -1 && this.#end - this.#auStart > this.#max) {
       const size = this.#end - this.#auStart;
       this.#reset();
+      this.#skipping = true;
       throw new Error(
         `H.264 access unit exceeds ${this.#max} bytes (${size} without a picture end)`,
       );
@@ -56,7 +64,10 @@ export class AccessUnitSplitter {
     return out;
   }
 
-  /** Ends the stream: returns the last access unit, if it holds a picture. */
+  /**
+   * Ends the stream: returns the last access unit, if it holds a picture. The splitter can then
+   * take a new stream.
+   */
   flush(): Uint8Array | undefined {
     const last = this.#hasVcl ? this.#buffer.slice(this.#auStart, this.#end) : undefined;
     this.#reset();
@@ -67,6 +78,9 @@ export class AccessUnitSplitter {
     // The start code begins 3 bytes back, or 4 with a leading zero byte.
     const startCode = nal - 3 > 0 && this.#buffer[nal - 4] === 0 ? nal - 4 : nal - 3;
     if (this.#auStart === -1) {
+      // After an oversized access unit, its remaining slices are not a picture of their own.
+      if (this.#skipping && !startsNewAccessUnit(this.#buffer, nal)) return;
+      this.#skipping = false;
       this.#auStart = startCode;
     } else if (this.#hasVcl && startsNewAccessUnit(this.#buffer, nal)) {
       out.push(this.#buffer.slice(this.#auStart, startCode));
@@ -103,5 +117,6 @@ export class AccessUnitSplitter {
     this.#hasVcl = false;
     this.#scanned = 0;
     this.#pendingNal = -1;
+    this.#skipping = false;
   }
 }

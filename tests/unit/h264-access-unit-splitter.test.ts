@@ -53,4 +53,12 @@ describe("access unit splitter for Annex-B byte streams", () => {
     const au = bytes(sliceAt(0x80, [0, 0, 0, 1]));
     assert.deepEqual(split(bytes([...au], [...au]), [5], splitter), [au, au]);
   });
+
+  test("after an oversized access unit, drops its remaining slices up to the next picture", () => {
+    const splitter = new AccessUnitSplitter({ maxAccessUnitBytes: 100 });
+    assert.throws(() => splitter.push(bytes(sliceAt(0x80), new Array(200).fill(7))), /exceeds/);
+    const au = bytes(sliceAt(0x80, [0, 0, 0, 1]));
+    const rest = bytes(sliceAt(0x40), new Array(20).fill(7));
+    assert.deepEqual(split(bytes([...rest], [...au], [...au]), [7], splitter), [au, au]);
+  });
 });

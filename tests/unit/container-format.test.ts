@@ -1,0 +1,26 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { containerFormatOf } from "../../core/container/container-format.ts";
+import { sampleFrames } from "./support/samples.ts";
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+
+describe("container format by magic bytes", () => {
+  test("an ISO BMFF file (MP4, MOV) starts with a box such as ftyp or moov", () => {
+    assert.equal(containerFormatOf(new Uint8Array([0, 0, 0, 0x20, ...ascii("ftypisom")])), "MP4");
+    assert.equal(containerFormatOf(new Uint8Array([0, 0, 0, 8, ...ascii("wide")])), "MP4");
+  });
+
+  test("a Matroska or WebM file starts with the EBML header ID", () => {
+    assert.equal(
+      containerFormatOf(new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42])),
+      "Matroska",
+    );
+  });
+
+  test("Annex-B H.264, an empty file and other bytes are no container", () => {
+    assert.equal(containerFormatOf(sampleFrames[0].subarray(0, 12)), undefined);
+    assert.equal(containerFormatOf(new Uint8Array()), undefined);
+    assert.equal(containerFormatOf(new Uint8Array(ascii("RIFF....WAVE"))), undefined);
+  });
+});
