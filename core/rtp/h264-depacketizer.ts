@@ -73,7 +73,7 @@ export interface H264DepacketizerStats {
 
 /** One ring slot: a packet held (`payload` set) or, once let go, what framed it. */
 interface Slot {
-  /** Extended sequence number; -1 when the slot never held one since the last start-over. */
+  /** Extended sequence number; -1 when the slot never held one. */
   ext: number;
   timestamp: number;
   marker: boolean;
@@ -106,6 +106,8 @@ export class H264Depacketizer {
   };
 
   readonly #slots: Slot[];
+  /** One bit a slot, set while it holds a packet: walks skip empty slots 32 at a time. */
+  readonly #occupied: Uint32Array;
   readonly #mask: number;
   #held = 0;
   #heldBytes = 0;
@@ -121,7 +123,7 @@ export class H264Depacketizer {
 
   constructor(options: H264DepacketizerOptions = {}) {
     this.#maxWaitMs = options.maxWaitMs ?? 1000;
-    const packets = Math.max(options.maxBufferedPackets ?? defaultMaxBufferedPackets, 2);
+    const packets = Math.max(options.maxBufferedPackets ?? defaultMaxBufferedPackets, 32);
     this.#window = 2 ** Math.ceil(Math.log2(packets));
     this.#mask = this.#window - 1;
     this.#slots = Array.from({ length: this.#window }, () => ({
@@ -131,6 +133,7 @@ export class H264Depacketizer {
       payload: undefined,
       arrivedAt: 0,
     }));
+    this.#occupied = new Uint32Array(this.#window / 32);
     this.#maxBytes = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
     this.#maxAccessUnitBytes = options.maxAccessUnitBytes ?? defaultMaxAccessUnitBytes;
   }
@@ -173,6 +176,7 @@ export class H264Depacketizer {
     slot.marker = packet.marker;
     slot.payload = packet.payload;
     slot.arrivedAt = now;
+    this.#occupied[(ext & this.#mask) >>> 5] |= 1 << (ext & 31);
     this.#held++;
     this.#heldBytes += packet.payload.length;
     if (ext > this.#newest) this.#newest = ext;
@@ -288,8 +292,8 @@ export class H264Depacketizer {
    * the window.
    */
   #resync(): boolean {
-    for (let ext = this.#floor + 1; ext <= this.#newest; ext++) {
-      if (!this.#packet(ext) || !this.#isFrameStart(ext)) continue;
+    for (let ext = this.#nextHeld(this.#floor + 1); ext >= 0; ext = this.#nextHeld(ext + 1)) {
+      if (!this.#isFrameStart(ext)) continue;
       const end = this.#frameEnd(ext);
       if (end === incomplete) return false; // wait for it: it may be the keyframe
       if (end === oversized) {
@@ -350,12 +354,24 @@ export class H264Depacketizer {
     return dropped;
   }
 
-  /** The oldest packet held (scanning from the floor), or the newest when none is. */
+  /** The oldest packet held, or the newest when none is. */
   #lowestHeld(): number {
-    if (this.#held === 0) return this.#newest;
-    let ext = this.#floor + 1;
-    while (ext < this.#newest && !this.#packet(ext)) ext++;
-    return ext;
+    const ext = this.#nextHeld(this.#floor + 1);
+    return ext < 0 ? this.#newest : ext;
+  }
+
+  /** The first held packet from `from` up to the newest, or -1. */
+  #nextHeld(from: number): number {
+    for (let ext = from; ext <= this.#newest;) {
+      const index = ext & this.#mask;
+      const bits = this.#occupied[index >>> 5] >>> (index & 31);
+      if (bits !== 0) {
+        const found = ext + 31 - Math.clz32(bits & -bits); // the lowest bit set
+        return found <= this.#newest ? found : -1;
+      }
+      ext += 32 - (index & 31);
+    }
+    return -1;
   }
 
   /** The newest packet moved more than the window past the floor: the floor follows it. */
@@ -376,9 +392,13 @@ export class H264Depacketizer {
   #letGoThrough(ext: number): { packets: number; frameEnds: number } {
     let packets = 0;
     let frameEnds = 0;
-    for (let at = this.#floor + 1; at <= ext; at++) {
-      const slot = this.#packet(at);
-      if (!slot) continue;
+    for (
+      let at = this.#nextHeld(this.#floor + 1);
+      at >= 0 && at <= ext;
+      at = this.#nextHeld(at + 1)
+    ) {
+      const slot = this.#packet(at)!;
+      this.#occupied[(at & this.#mask) >>> 5] &= ~(1 << (at & 31));
       packets++;
       if (slot.marker) frameEnds++;
       this.#held--;
@@ -396,14 +416,10 @@ export class H264Depacketizer {
 
   #startOver(ext: number) {
     this.stats.sequenceJumps++;
-    this.stats.droppedFrames += this.#held > 0 ? 1 : 0;
-    this.stats.discardedPackets += this.#held;
-    for (const slot of this.#slots) {
-      slot.ext = -1;
-      slot.payload = undefined;
-    }
-    this.#held = 0;
-    this.#heldBytes = 0;
+    // The slots let go keep older numbers than any to come, so they frame nothing new.
+    const { packets } = this.#letGoThrough(this.#newest);
+    this.stats.droppedFrames += packets > 0 ? 1 : 0;
+    this.stats.discardedPackets += packets;
     this.#floor = ext - 1;
     this.#newest = ext;
     this.#synced = false;

@@ -28,12 +28,10 @@ export interface NackGeneratorStats {
   nacks: number;
   /** Sequence numbers asked for, requests again included. */
   requested: number;
-  /** Missing sequence numbers past `maxTrackedMissing` when a tick looked: not tracked. */
-  untracked: number;
 }
 
 export class NackGenerator {
-  readonly stats: NackGeneratorStats = { nacks: 0, requested: 0, untracked: 0 };
+  readonly stats: NackGeneratorStats = { nacks: 0, requested: 0 };
   readonly #intervalMs: number;
   readonly #maxRequests: number;
   /** By sequence number: how often it was asked for, and when last. */
@@ -57,7 +55,6 @@ export class NackGenerator {
     const due: number[] = [];
     const asked = new Map<number, { count: number; lastAt: number }>();
     const tracked = Math.min(missing.length, maxTrackedMissing);
-    this.stats.untracked += missing.length - tracked;
     for (let i = 0; i < tracked; i++) {
       const seq = missing[i];
       const previous = this.#asked.get(seq);
