@@ -1,22 +1,18 @@
 /**
- * A viewer: offers to receive, depacketizes H.264 (reordering, FU-A, STAP-A) with NACK for
- * gaps and PLI when the picture cannot be decoded, skips the frames the master sends again in
- * answer to a PLI, takes Opus packets as they come, sends receiver reports, and talks on the
- * data channel. What it receives goes to callbacks.
+ * A viewer: offers to receive, feeds what its tracks receive to the receive chain in core
+ * (depacketizing, NACK, PLI, replay skipping, receiver reports: see ViewerReceiver), ticks it,
+ * sends the RTCP it makes, and talks on the data channel. What it receives goes to events.
  */
 import { EventEmitter } from "node:events";
 import type { DataChannel } from "node-datachannel";
-import { ReceptionStats } from "../../core/media/reception-stats.ts";
-import { ReplayFilter } from "../../core/media/replay-filter.ts";
+import {
+  type ReceiverStats,
+  receiverTickMs,
+  ViewerReceiver,
+} from "../../core/media/receive/viewer-receiver.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
-import { isRtcp } from "../../core/rtcp/header.ts";
-import { buildNack } from "../../core/rtcp/nack.ts";
-import { parseRtcp } from "../../core/rtcp/parse.ts";
-import { buildPli } from "../../core/rtcp/pli.ts";
-import { buildReceiverReport } from "../../core/rtcp/receiver-report.ts";
-import { type DepacketizedAccessUnit, H264Depacketizer } from "../../core/rtp/h264-depacketizer.ts";
-import { parseRtpPacket, type RtpPacket } from "../../core/rtp/header.ts";
+import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
@@ -48,44 +44,18 @@ export interface ViewerClientEvents {
   closed: [reason: string];
 }
 
-export interface ViewerStats {
-  /** Frames received, each once. */
-  frames: number;
-  /** Frames received again after a PLI, and skipped. */
-  framesRepeated: number;
-  audioPackets: number;
-  videoBytes: number;
-  audioBytes: number;
-  packetsLost: number;
-  packets: number;
-  nacksSent: number;
-  plisSent: number;
-  framesDropped: number;
+export interface ViewerStats extends ReceiverStats {
   roundTripMs?: number;
 }
-
-const tickMs = 20;
-const receiverReportMs = 1000;
-const pliIntervalMs = 300;
 
 export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   readonly peer: Peer;
   readonly #o: ViewerClientOptions;
   readonly #ssrc = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
-  readonly #depacketizer = new H264Depacketizer();
-  readonly #replays = new ReplayFilter();
   readonly #video: MediaTrack;
   readonly #audio: MediaTrack;
   readonly #dataChannel: DataChannel;
-  #videoStats?: ReceptionStats;
-  #audioStats?: ReceptionStats;
-  #frames = 0;
-  #framesRepeated = 0;
-  #audioPackets = 0;
-  #nacksSent = 0;
-  #plisSent = 0;
-  #lastPliAt = -Infinity;
-  #lastReportAt = 0;
+  readonly #receiver: ViewerReceiver;
   #ticker?: ReturnType<typeof setInterval>;
   #closed = false;
   readonly #connected: Promise<void>;
@@ -141,8 +111,9 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#video = offer.video;
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;
-    this.#video.onPacket((p) => this.#onVideoPacket(p));
-    this.#audio.onPacket((p) => this.#onAudioPacket(p));
+    this.#receiver = this.#makeReceiver();
+    this.#video.onPacket((p) => this.#receiver.receive("video", p));
+    this.#audio.onPacket((p) => this.#receiver.receive("audio", p));
     this.#video.onOpen(() => this.peer.trackOpened());
     this.#audio.onOpen(() => this.peer.trackOpened());
     this.#dataChannel.onOpen(() => this.emit("dataChannelOpen"));
@@ -171,7 +142,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       });
     });
     this.#connected.catch(() => {});
-    this.#ticker = setInterval(() => this.#tick(), tickMs);
+    this.#ticker = setInterval(() => this.#receiver.tick(), receiverTickMs);
     signaling.sendSdpOffer(offer.offer);
   }
 
@@ -190,26 +161,12 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
 
   /** Sends a PLI now (the master should answer with a keyframe). */
   requestKeyframe(): boolean {
-    const ssrc = this.#videoStats?.ssrc;
-    if (ssrc === undefined) return false;
-    this.#lastPliAt = performance.now();
-    this.#replays.expectReplay(this.#lastPliAt);
-    this.#plisSent++;
-    return this.#video.send(buildPli({ senderSsrc: this.#ssrc, mediaSsrc: ssrc }));
+    return this.#receiver.requestKeyframe();
   }
 
   get stats(): ViewerStats {
     return {
-      frames: this.#frames,
-      framesRepeated: this.#framesRepeated,
-      audioPackets: this.#audioPackets,
-      videoBytes: this.#videoStats?.bytes ?? 0,
-      audioBytes: this.#audioStats?.bytes ?? 0,
-      packets: (this.#videoStats?.packets ?? 0) + (this.#audioStats?.packets ?? 0),
-      packetsLost: (this.#videoStats?.lost ?? 0) + (this.#audioStats?.lost ?? 0),
-      nacksSent: this.#nacksSent,
-      plisSent: this.#plisSent,
-      framesDropped: this.#depacketizer.stats.droppedFrames,
+      ...this.#receiver.stats,
       roundTripMs: this.#closed ? undefined : this.peer.roundTripMs(),
     };
   }
@@ -225,88 +182,22 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.emit("closed", reason);
   }
 
-  #onVideoPacket(packet: Uint8Array) {
-    const now = performance.now();
-    const rtp = this.#receive(packet, this.#video, now);
-    if (rtp) this.#deliver(this.#depacketizer.push(rtp, now), now);
-  }
-
-  #onAudioPacket(packet: Uint8Array) {
-    const rtp = this.#receive(packet, this.#audio, performance.now());
-    if (!rtp) return;
-    this.#audioPackets++;
-    this.emit("audio", rtp.payload, rtp.timestamp);
-  }
-
-  /** Counts an RTP packet in its track's reception stats; RTCP (an SR) is noted, not returned. */
-  #receive(packet: Uint8Array, track: MediaTrack, now: number): RtpPacket | undefined {
-    let stats = track === this.#video ? this.#videoStats : this.#audioStats;
-    if (isRtcp(packet)) {
-      this.#onRtcp(packet, stats, now);
-      return undefined;
-    }
-    let rtp;
-    try {
-      rtp = parseRtpPacket(packet);
-    } catch {
-      return undefined;
-    }
-    if (!stats) {
-      stats = new ReceptionStats(rtp.ssrc, track.clockRate);
-      if (track === this.#video) this.#videoStats = stats;
-      else this.#audioStats = stats;
-    }
-    stats.packet(rtp.sequenceNumber, rtp.timestamp, rtp.payload.length, now);
-    return rtp;
-  }
-
-  #onRtcp(packet: Uint8Array, stats: ReceptionStats | undefined, now: number) {
-    try {
-      for (const rtcp of parseRtcp(packet)) {
-        if (rtcp.kind === "senderReport" && rtcp.packet.ssrc === stats?.ssrc) {
-          stats.senderReport(rtcp.packet, now);
-        }
-      }
-    } catch {
-      // A compound packet we cannot read: nothing in it is needed to receive.
-    }
-  }
-
-  #deliver(frames: DepacketizedAccessUnit[], now: number) {
-    for (const au of frames) {
-      if (!this.#replays.accept(au.data, au.keyframe, now)) {
-        this.#framesRepeated++;
-        this.emit("repeatedFrame", au);
-        continue;
-      }
-      this.#frames++;
-      if (this.#frames === 1) this.#o.timer?.end("firstFrame");
-      this.emit("frame", au);
-    }
-  }
-
-  #tick() {
-    const now = performance.now();
-    this.#deliver(this.#depacketizer.poll(now), now);
-    const stats = this.#videoStats;
-    if (stats) {
-      const missing = this.#depacketizer.nackDue(now);
-      if (missing.length > 0) {
-        this.#nacksSent++;
-        this.#video.send(
-          buildNack({ senderSsrc: this.#ssrc, mediaSsrc: stats.ssrc, sequenceNumbers: missing }),
-        );
-      }
-      if (this.#depacketizer.keyframeNeeded && now - this.#lastPliAt >= pliIntervalMs) {
-        this.requestKeyframe();
-      }
-    }
-    if (now - this.#lastReportAt >= receiverReportMs) {
-      this.#lastReportAt = now;
-      for (const [track, s] of [[this.#video, stats], [this.#audio, this.#audioStats]] as const) {
-        const block = s?.reportBlock(now);
-        if (block) track.send(buildReceiverReport({ ssrc: this.#ssrc, reports: [block] }));
-      }
-    }
+  /** The receive chain, its packets to send going out on their tracks, its media as events. */
+  #makeReceiver(): ViewerReceiver {
+    return new ViewerReceiver({
+      ssrc: this.#ssrc,
+      now: () => performance.now(),
+      videoClockRate: this.#video.clockRate,
+      audioClockRate: this.#audio.clockRate,
+      send: (track, packet) => (track === "video" ? this.#video : this.#audio).send(packet),
+      events: {
+        frame: (au) => {
+          if (this.#receiver.stats.frames === 1) this.#o.timer?.end("firstFrame");
+          this.emit("frame", au);
+        },
+        repeatedFrame: (au) => this.emit("repeatedFrame", au),
+        audio: (packet, timestamp) => this.emit("audio", packet, timestamp),
+      },
+    });
   }
 }

@@ -12,7 +12,10 @@
 
 /** How long after a keyframe request its replay is looked for. */
 const armedMs = 1000;
-/** Fingerprints held for one GOP at most; frames after these are not recorded. */
+/**
+ * Fingerprints held for one GOP at most, 32 KiB: 4096 frames is over two minutes at 30 fps,
+ * longer than any camera's GOP; frames after these are not recorded.
+ */
 const maxHeld = 4096;
 
 /** 32-bit FNV-1a of the bytes. */

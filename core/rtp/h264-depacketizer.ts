@@ -3,13 +3,38 @@
  * any order, puts them back in sequence order, reassembles STAP-A and FU-A, and gives out each
  * complete access unit as Annex-B with 4-byte start codes. It tells which sequence numbers are
  * missing (for NACK) and when the picture cannot be decoded without a new keyframe (for PLI).
- * Memory is bounded: an incomplete frame waits at most `maxWaitMs` for retransmissions and at
- * most `maxBufferedPackets` packets are held.
+ *
+ * Everything the network can fill is bounded, and so is the work a packet or a poll can cause:
+ * packets live in a ring of `maxBufferedPackets` slots indexed by sequence number, and the
+ * sequence numbers between the next frame's start and the newest packet never span more than
+ * the ring (older ones are given up as the newest moves on; a jump past the ring starts over),
+ * so no loop runs longer than the ring, however far sequence numbers jump. Held payload bytes
+ * stay under `maxBufferedBytes`, one access unit under `maxAccessUnitBytes`, and an incomplete
+ * frame waits at most `maxWaitMs` for retransmissions.
  */
 import { NalType, nalType } from "../h264/nal-unit.ts";
 import { fuA, stapA } from "./h264-packetizer.ts";
 import type { RtpPacket } from "./header.ts";
 import { SequenceUnwrapper } from "./sequence-number.ts";
+
+/**
+ * Sequence numbers held at once: 2048 packets of ~1200 bytes are ~2.4 MB, more than a second of
+ * a 15 Mbit/s stream, so a frame can wait its `maxWaitMs` for retransmissions at any bitrate a
+ * camera sends us, and a scan of the window stays a few microseconds.
+ */
+export const defaultMaxBufferedPackets = 2048;
+/**
+ * Payload bytes held at once: room for the window at 1200 bytes a packet with a margin (a
+ * hostile peer sends 64 KiB packets: the byte bound then holds first).
+ */
+export const defaultMaxBufferedBytes = 8 * 1024 * 1024;
+/**
+ * Bytes of one access unit: the biggest keyframes of a high-quality 4K stream are 1-2 MB; a
+ * frame that grows past this without ending is corrupt or hostile and is dropped.
+ */
+export const defaultMaxAccessUnitBytes = 4 * 1024 * 1024;
+/** Room kept below the first packet for packets that overtook earlier ones. */
+const startReorderRoom = 64;
 
 export interface DepacketizedAccessUnit {
   /** RTP timestamp (90 kHz). */
@@ -24,10 +49,10 @@ export interface DepacketizedAccessUnit {
 export interface H264DepacketizerOptions {
   /** How long an incomplete frame waits for retransmitted packets before it is given up. */
   maxWaitMs?: number;
+  /** The reorder window in packets (rounded up to a power of two). */
   maxBufferedPackets?: number;
-  /** A missing packet is asked for again after this long without an answer. */
-  nackIntervalMs?: number;
-  maxNacksPerPacket?: number;
+  maxBufferedBytes?: number;
+  maxAccessUnitBytes?: number;
 }
 
 export interface H264DepacketizerStats {
@@ -38,14 +63,27 @@ export interface H264DepacketizerStats {
   accessUnits: number;
   /** Frames that could not be given out: lost packets, malformed payloads, or no keyframe yet. */
   droppedFrames: number;
+  /** Of the dropped frames, those that grew past `maxAccessUnitBytes`. */
+  oversizedFrames: number;
+  /** Packets given up unused: waited too long, fell out of the window, or over the byte bound. */
+  discardedPackets: number;
+  /** Sequence numbers that jumped past the window: everything held was given up. */
+  sequenceJumps: number;
 }
 
-interface BufferedPacket {
+/** One ring slot: a packet held (`payload` set) or, once let go, what framed it. */
+interface Slot {
+  /** Extended sequence number; -1 when the slot never held one. */
+  ext: number;
   timestamp: number;
   marker: boolean;
-  payload: Uint8Array;
+  payload: Uint8Array | undefined;
   arrivedAt: number;
 }
+
+/** `#frameEnd`'s answers when there is no end: not all here yet, or too big to be a frame. */
+const incomplete = -1;
+const oversized = -2;
 
 /** A malformed payload: the frame that holds it is dropped. */
 class PayloadError extends Error {}
@@ -62,70 +100,102 @@ export class H264Depacketizer {
     duplicatePackets: 0,
     accessUnits: 0,
     droppedFrames: 0,
+    oversizedFrames: 0,
+    discardedPackets: 0,
+    sequenceJumps: 0,
   };
 
-  #packets = new Map<number, BufferedPacket>(); // by extended sequence number
+  readonly #slots: Slot[];
+  /** One bit a slot, set while it holds a packet: walks skip empty slots 32 at a time. */
+  readonly #occupied: Uint32Array;
+  readonly #mask: number;
+  #held = 0;
+  #heldBytes = 0;
   #unwrapper = new SequenceUnwrapper();
   #floor = -1; // extended sequence numbers up to here are done with
   #newest = -1;
   #synced = false; // #floor + 1 is the first packet of the next frame
   #waitingForKeyframe = true;
-  #frameEnds = new Set<number>(); // marker packets seen, to spot a frame start after a loss
-  #nacks = new Map<number, { count: number; lastAt: number }>();
-  #maxWaitMs: number;
-  #maxBuffered: number;
-  #nackIntervalMs: number;
-  #maxNacks: number;
+  readonly #maxWaitMs: number;
+  readonly #window: number;
+  readonly #maxBytes: number;
+  readonly #maxAccessUnitBytes: number;
 
   constructor(options: H264DepacketizerOptions = {}) {
     this.#maxWaitMs = options.maxWaitMs ?? 1000;
-    this.#maxBuffered = options.maxBufferedPackets ?? 2048;
-    this.#nackIntervalMs = options.nackIntervalMs ?? 100;
-    this.#maxNacks = options.maxNacksPerPacket ?? 10;
+    const packets = Math.max(options.maxBufferedPackets ?? defaultMaxBufferedPackets, 32);
+    this.#window = 2 ** Math.ceil(Math.log2(packets));
+    this.#mask = this.#window - 1;
+    this.#slots = Array.from({ length: this.#window }, () => ({
+      ext: -1,
+      timestamp: 0,
+      marker: false,
+      payload: undefined,
+      arrivedAt: 0,
+    }));
+    this.#occupied = new Uint32Array(this.#window / 32);
+    this.#maxBytes = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
+    this.#maxAccessUnitBytes = options.maxAccessUnitBytes ?? defaultMaxAccessUnitBytes;
+  }
+
+  /** Packets held now (never more than the window). */
+  get bufferedPackets(): number {
+    return this.#held;
+  }
+
+  /** Payload bytes held now. */
+  get bufferedBytes(): number {
+    return this.#heldBytes;
   }
 
   /**
-   * Adds one RTP packet (its payload is kept as a view, not copied) and returns the access
-   * units that are now complete, in order.
+   * Adds one RTP packet (its payload is kept as a view, not copied) at `now` (monotonic ms)
+   * and returns the access units that are now complete, in order.
    */
-  push(packet: RtpPacket, now: number = performance.now()): DepacketizedAccessUnit[] {
+  push(packet: RtpPacket, now: number): DepacketizedAccessUnit[] {
     this.stats.packets++;
     const ext = this.#unwrapper.unwrap(packet.sequenceNumber);
     if (this.#newest === -1) {
-      this.#floor = ext - 64; // some room for packets that overtook earlier ones
+      this.#floor = ext - Math.min(startReorderRoom, this.#window >> 2);
       this.#newest = ext;
-    } else if (ext - this.#newest > this.#maxBuffered) {
-      this.#restart(ext); // a jump far ahead: the sender restarted or we were away long
+    } else if (ext - this.#newest > this.#window) {
+      this.#startOver(ext); // a jump far ahead: the sender restarted or we were away long
     }
     if (ext <= this.#floor) {
       this.stats.latePackets++;
       return this.poll(now);
     }
-    if (this.#packets.has(ext)) {
+    if (this.#packet(ext)) {
       this.stats.duplicatePackets++;
       return this.poll(now);
     }
-    this.#packets.set(ext, {
-      timestamp: packet.timestamp,
-      marker: packet.marker,
-      payload: packet.payload,
-      arrivedAt: now,
-    });
-    if (packet.marker) this.#frameEnds.add(ext);
-    this.#nacks.delete(ext);
+    if (ext - this.#floor > this.#window) this.#slide(ext - this.#window);
+    const slot = this.#slots[ext & this.#mask];
+    slot.ext = ext;
+    slot.timestamp = packet.timestamp;
+    slot.marker = packet.marker;
+    slot.payload = packet.payload;
+    slot.arrivedAt = now;
+    this.#occupied[(ext & this.#mask) >>> 5] |= 1 << (ext & 31);
+    this.#held++;
+    this.#heldBytes += packet.payload.length;
     if (ext > this.#newest) this.#newest = ext;
     return this.poll(now);
   }
 
   /** Gives up frames that waited too long (call on a timer too) and returns any now complete. */
-  poll(now: number = performance.now()): DepacketizedAccessUnit[] {
+  poll(now: number): DepacketizedAccessUnit[] {
     const out: DepacketizedAccessUnit[] = [];
     for (;;) {
       if (this.#synced) {
         const start = this.#floor + 1;
         const end = this.#frameEnd(start);
-        if (end !== undefined) {
+        if (end >= 0) {
           this.#release(start, end, out);
+          continue;
+        }
+        if (end === oversized) {
+          this.#dropOversized(start);
           continue;
         }
         if (!this.#overdue(now)) break;
@@ -137,64 +207,54 @@ export class H264Depacketizer {
     return out;
   }
 
-  /** Sequence numbers missing between the next frame's start and the newest packet. */
-  missingSequenceNumbers(): number[] {
-    return this.#missing().map((ext) => ext & 0xffff);
-  }
-
   /**
-   * The missing sequence numbers to ask for now: each is asked for at once, then again every
-   * `nackIntervalMs` up to `maxNacksPerPacket` times.
+   * Sequence numbers missing between the next frame's start and the newest packet, oldest
+   * first, at most `limit` of them.
    */
-  nackDue(now: number = performance.now()): number[] {
-    const due: number[] = [];
-    for (const ext of this.#missing()) {
-      const seq = ext & 0xffff;
-      const nack = this.#nacks.get(ext);
-      if (!nack) {
-        this.#nacks.set(ext, { count: 1, lastAt: now });
-        due.push(seq);
-      } else if (now - nack.lastAt >= this.#nackIntervalMs && nack.count < this.#maxNacks) {
-        nack.count++;
-        nack.lastAt = now;
-        due.push(seq);
-      }
-    }
-    return due;
-  }
-
-  #missing(): number[] {
+  missingSequenceNumbers(limit = Infinity): number[] {
     const missing: number[] = [];
-    const from = this.#synced ? this.#floor + 1 : this.#lowestBuffered();
-    for (let ext = from; ext < this.#newest; ext++) {
-      if (!this.#packets.has(ext)) missing.push(ext);
+    const from = this.#synced ? this.#floor + 1 : this.#lowestHeld();
+    for (let ext = from; ext < this.#newest && missing.length < limit; ext++) {
+      if (!this.#packet(ext)) missing.push(ext & 0xffff);
     }
     return missing;
   }
 
-  /** Where the frame starting at `start` ends (a marker, or the last packet of its timestamp). */
-  #frameEnd(start: number): number | undefined {
-    const first = this.#packets.get(start);
-    if (!first) return undefined;
-    for (let ext = start;; ext++) {
-      const packet = this.#packets.get(ext);
-      if (!packet) return undefined;
+  /** The packet held under `ext`, if any. */
+  #packet(ext: number): Slot | undefined {
+    const slot = this.#slots[ext & this.#mask];
+    return slot.ext === ext && slot.payload ? slot : undefined;
+  }
+
+  /**
+   * Where the frame starting at `start` ends (a marker, or the last packet of its timestamp),
+   * or `incomplete`, or `oversized` once its payloads pass `maxAccessUnitBytes`.
+   */
+  #frameEnd(start: number): number {
+    const first = this.#packet(start);
+    if (!first) return incomplete;
+    let bytes = 0;
+    for (let ext = start; ext <= this.#newest; ext++) {
+      const packet = this.#packet(ext);
+      if (!packet) return incomplete;
       if (packet.timestamp !== first.timestamp) return ext - 1;
+      bytes += packet.payload!.length;
+      if (bytes > this.#maxAccessUnitBytes) return oversized;
       if (packet.marker) return ext;
     }
+    return incomplete;
   }
 
   /** Takes the packets start..end out, then gives out their access unit or drops it. */
   #release(start: number, end: number, out: DepacketizedAccessUnit[]) {
-    const packets: BufferedPacket[] = [];
-    for (let ext = start; ext <= end; ext++) {
-      packets.push(this.#packets.get(ext)!);
-      this.#packets.delete(ext);
-    }
-    this.#advanceFloor(end);
+    const payloads: Uint8Array[] = [];
+    for (let ext = start; ext <= end; ext++) payloads.push(this.#packet(ext)!.payload!);
+    const first = this.#packet(start)!;
+    const timestamp = first.timestamp;
+    this.#letGoThrough(end);
     let au: DepacketizedAccessUnit;
     try {
-      au = assembleAccessUnit(packets, start & 0xffff, end & 0xffff);
+      au = assembleAccessUnit(payloads, timestamp, start & 0xffff, end & 0xffff);
     } catch (error) {
       if (!(error instanceof PayloadError)) throw error;
       this.stats.droppedFrames++;
@@ -214,84 +274,139 @@ export class H264Depacketizer {
     out.push(au);
   }
 
+  /** Drops the frame at `start` (and all before it) that grew too big, and starts looking again. */
+  #dropOversized(start: number) {
+    const { timestamp } = this.#packet(start)!;
+    let last = start;
+    while (this.#packet(last + 1)?.timestamp === timestamp) last++;
+    this.stats.discardedPackets += this.#letGoThrough(last).packets;
+    this.stats.droppedFrames++;
+    this.stats.oversizedFrames++;
+    this.#synced = false;
+    this.#brokenPicture();
+  }
+
   /**
    * Without a known frame start (at the beginning, or after giving a frame up), finds the
-   * first complete keyframe among the buffered packets and continues from there.
+   * first complete keyframe among the held packets and continues from there. One pass over
+   * the window.
    */
   #resync(): boolean {
-    const starts = [...this.#packets.keys()].filter((ext) => this.#isFrameStart(ext))
-      .sort((a, b) => a - b);
-    for (const start of starts) {
-      const end = this.#frameEnd(start);
-      if (end === undefined) return false; // wait for it: it may be the keyframe
-      if (this.#hasIdr(start, end)) {
-        for (const ext of this.#packets.keys()) if (ext < start) this.#packets.delete(ext);
-        this.#advanceFloor(start - 1);
+    for (let ext = this.#nextHeld(this.#floor + 1); ext >= 0; ext = this.#nextHeld(ext + 1)) {
+      if (!this.#isFrameStart(ext)) continue;
+      const end = this.#frameEnd(ext);
+      if (end === incomplete) return false; // wait for it: it may be the keyframe
+      if (end === oversized) {
+        this.#dropOversized(ext);
+        return true;
+      }
+      if (this.#hasIdr(ext, end)) {
+        this.stats.discardedPackets += this.#letGoThrough(ext - 1).packets;
         this.#synced = true;
         return true;
       }
       this.keyframeNeeded = true; // a whole frame, but nothing before it to decode it with
+      ext = end;
     }
     return false;
   }
 
   #isFrameStart(ext: number): boolean {
-    const packet = this.#packets.get(ext)!;
-    if (this.#frameEnds.has(ext - 1)) return true;
-    const previous = this.#packets.get(ext - 1);
-    if (previous) return previous.timestamp !== packet.timestamp;
+    const packet = this.#packet(ext)!;
+    // The packet before, held or let go: a frame ended there, or it is another frame's.
+    const previous = this.#slots[(ext - 1) & this.#mask];
+    if (previous.ext === ext - 1) return previous.marker || previous.timestamp !== packet.timestamp;
     // Otherwise only NAL units that can only open an access unit (how a keyframe begins).
-    const type = firstNalType(packet.payload);
+    const type = firstNalType(packet.payload!);
     return type === NalType.accessUnitDelimiter || type === NalType.sps;
   }
 
   #hasIdr(start: number, end: number): boolean {
     for (let ext = start; ext <= end; ext++) {
-      const payload = this.#packets.get(ext)!.payload;
+      const payload = this.#packet(ext)!.payload!;
       if (payload.length === 0) continue;
       const type = nalType(payload[0]);
       if (type === NalType.idrSlice) return true;
       if (type === fuA && payload.length > 1 && nalType(payload[1]) === NalType.idrSlice) {
         return true;
       }
-      if (type === stapA && stapANalTypes(payload).includes(NalType.idrSlice)) return true;
+      if (type === stapA && stapAHasIdr(payload)) return true;
     }
     return false;
   }
 
-  /** True when the oldest buffered packet has waited too long, or too many are buffered. */
+  /** True when the oldest held packet has waited too long, or too many bytes are held. */
   #overdue(now: number): boolean {
-    if (this.#packets.size > this.#maxBuffered) return true;
-    const oldest = this.#packets.get(this.#lowestBuffered());
+    if (this.#heldBytes > this.#maxBytes) return true;
+    const oldest = this.#packet(this.#lowestHeld());
     return oldest !== undefined && now - oldest.arrivedAt >= this.#maxWaitMs;
   }
 
-  /** Unsynced: forgets packets that waited too long, oldest first; true if it did. */
+  /** Unsynced: lets go of packets that waited too long, oldest first; true if it did. */
   #dropOverdue(now: number): boolean {
     let dropped = false;
-    while (this.#packets.size > 0 && this.#overdue(now)) {
-      const lowest = this.#lowestBuffered();
-      if (this.#packets.get(lowest)!.marker) this.stats.droppedFrames++;
-      this.#packets.delete(lowest);
-      this.#advanceFloor(lowest);
+    while (this.#held > 0 && this.#overdue(now)) {
+      const { packets, frameEnds } = this.#letGoThrough(this.#lowestHeld());
+      this.stats.discardedPackets += packets;
+      this.stats.droppedFrames += frameEnds;
       dropped = true;
     }
     return dropped;
   }
 
-  #lowestBuffered(): number {
-    let lowest = Infinity;
-    for (const ext of this.#packets.keys()) if (ext < lowest) lowest = ext;
-    return lowest === Infinity ? this.#newest : lowest;
+  /** The oldest packet held, or the newest when none is. */
+  #lowestHeld(): number {
+    const ext = this.#nextHeld(this.#floor + 1);
+    return ext < 0 ? this.#newest : ext;
   }
 
-  #advanceFloor(ext: number) {
-    if (ext <= this.#floor) return;
-    this.#floor = ext;
-    for (const seen of this.#nacks.keys()) if (seen <= ext) this.#nacks.delete(seen);
-    if (this.#frameEnds.size > 256) {
-      for (const seen of this.#frameEnds) if (seen < ext) this.#frameEnds.delete(seen);
+  /** The first held packet from `from` up to the newest, or -1. */
+  #nextHeld(from: number): number {
+    for (let ext = from; ext <= this.#newest;) {
+      const index = ext & this.#mask;
+      const bits = this.#occupied[index >>> 5] >>> (index & 31);
+      if (bits !== 0) {
+        const found = ext + 31 - Math.clz32(bits & -bits); // the lowest bit set
+        return found <= this.#newest ? found : -1;
+      }
+      ext += 32 - (index & 31);
     }
+    return -1;
+  }
+
+  /** The newest packet moved more than the window past the floor: the floor follows it. */
+  #slide(floor: number) {
+    const { packets, frameEnds } = this.#letGoThrough(floor);
+    this.stats.discardedPackets += packets;
+    this.stats.droppedFrames += frameEnds;
+    if (this.#synced) {
+      this.#synced = false;
+      this.#brokenPicture();
+    }
+  }
+
+  /**
+   * Moves the floor up to `ext`, letting go of the packets held up to there (their slots keep
+   * what framed them); says how many it let go and how many of those ended a frame.
+   */
+  #letGoThrough(ext: number): { packets: number; frameEnds: number } {
+    let packets = 0;
+    let frameEnds = 0;
+    for (
+      let at = this.#nextHeld(this.#floor + 1);
+      at >= 0 && at <= ext;
+      at = this.#nextHeld(at + 1)
+    ) {
+      const slot = this.#packet(at)!;
+      this.#occupied[(at & this.#mask) >>> 5] &= ~(1 << (at & 31));
+      packets++;
+      if (slot.marker) frameEnds++;
+      this.#held--;
+      this.#heldBytes -= slot.payload!.length;
+      slot.payload = undefined;
+    }
+    if (ext > this.#floor) this.#floor = ext;
+    return { packets, frameEnds };
   }
 
   #brokenPicture() {
@@ -299,11 +414,12 @@ export class H264Depacketizer {
     this.keyframeNeeded = true;
   }
 
-  #restart(ext: number) {
-    this.stats.droppedFrames += this.#packets.size > 0 ? 1 : 0;
-    this.#packets.clear();
-    this.#nacks.clear();
-    this.#frameEnds.clear();
+  #startOver(ext: number) {
+    this.stats.sequenceJumps++;
+    // The slots let go keep older numbers than any to come, so they frame nothing new.
+    const { packets } = this.#letGoThrough(this.#newest);
+    this.stats.droppedFrames += packets > 0 ? 1 : 0;
+    this.stats.discardedPackets += packets;
     this.#floor = ext - 1;
     this.#newest = ext;
     this.#synced = false;
@@ -319,24 +435,25 @@ function firstNalType(payload: Uint8Array): number {
   return type;
 }
 
-function stapANalTypes(payload: Uint8Array): number[] {
-  const types: number[] = [];
+/** True when a STAP-A holds an IDR slice (sizes that overrun the packet end the look). */
+function stapAHasIdr(payload: Uint8Array): boolean {
   for (let at = 1; at + 2 < payload.length; at += 2 + ((payload[at] << 8) | payload[at + 1])) {
-    types.push(nalType(payload[at + 2]));
+    if (nalType(payload[at + 2]) === NalType.idrSlice) return true;
   }
-  return types;
+  return false;
 }
 
 /** Rebuilds the NAL units of one frame's payloads (in order) as Annex-B. */
 function assembleAccessUnit(
-  packets: readonly BufferedPacket[],
+  payloads: readonly Uint8Array[],
+  timestamp: number,
   firstSequenceNumber: number,
   lastSequenceNumber: number,
 ): DepacketizedAccessUnit {
   // Each NAL unit as a list of byte pieces (several for a fragmented one).
   const nalUnits: Uint8Array[][] = [];
   let fragmented: Uint8Array[] | undefined;
-  for (const { payload } of packets) {
+  for (const payload of payloads) {
     if (payload.length === 0) continue; // padding only
     const type = nalType(payload[0]);
     if (type === fuA) {
@@ -385,11 +502,5 @@ function assembleAccessUnit(
       at += piece.length;
     }
   }
-  return {
-    timestamp: packets[0].timestamp,
-    data,
-    keyframe,
-    firstSequenceNumber,
-    lastSequenceNumber,
-  };
+  return { timestamp, data, keyframe, firstSequenceNumber, lastSequenceNumber };
 }

@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseRtpPacket } from "../../core/rtp/header.ts";
 import { type DepacketizedAccessUnit, H264Depacketizer } from "../../core/rtp/h264-depacketizer.ts";
+import { NackGenerator } from "../../core/media/receive/nack-generator.ts";
 import { sampleFrames } from "./support/samples.ts";
 import { nalUnitBytes, packetizeFrames, type SentPacket } from "./support/rtp-stream.ts";
 
@@ -70,9 +71,11 @@ describe("H.264 depacketizer: loss, NACK and keyframe requests", () => {
     const first = feed(depacketizer, packets.filter((_, i) => !lost.has(i)));
     assert.equal(first.length, 0, "nothing comes out past the hole in the first frame");
     assert.deepEqual(depacketizer.missingSequenceNumbers(), [...lost].map(seq));
-    assert.deepEqual(depacketizer.nackDue(100), [...lost].map(seq));
-    assert.deepEqual(depacketizer.nackDue(150), [], "not asked again before the interval");
-    assert.deepEqual(depacketizer.nackDue(200), [...lost].map(seq), "asked again after it");
+    const nacks = new NackGenerator();
+    const nackDue = (now: number) => nacks.due(depacketizer.missingSequenceNumbers(), now);
+    assert.deepEqual(nackDue(100), [...lost].map(seq));
+    assert.deepEqual(nackDue(150), [], "not asked again before the interval");
+    assert.deepEqual(nackDue(200), [...lost].map(seq), "asked again after it");
     const out = feed(depacketizer, [...lost].map((i) => packets[i]), 300);
     assertFrames(out, range(0, 40));
     assert.deepEqual(depacketizer.missingSequenceNumbers(), []);

@@ -156,7 +156,7 @@ describe("track sender", () => {
     const out: DepacketizedAccessUnit[] = [];
     let t = 0;
     for (const p of sent) out.push(...d.push(parseRtpPacket(p), t++));
-    const missing = d.nackDue(t);
+    const missing = d.missingSequenceNumbers();
     assert.equal(missing.length, dropped.size);
     const before = sent.length;
     sender.handleRtcp(buildNack({ senderSsrc: 1, mediaSsrc: ssrc, sequenceNumbers: missing }));
