@@ -11,6 +11,8 @@ import type { TrackKind } from "../../core/media/media-frame.ts";
 import { TrackSender } from "../../core/media/track-sender.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
+import { LossySend } from "../../core/rtp/lossy-send.ts";
+import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import type { Log } from "../../core/log.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { answerOffer } from "../webrtc/answer.ts";
@@ -53,7 +55,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   readonly clientId: string;
   readonly timer: ConnectionTimer;
   readonly peer: Peer;
-  readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
+  readonly senders = new Map<
+    TrackKind,
+    { sender: TrackSender; track: MediaTrack; lossy?: LossySend }
+  >();
   readonly #log: Log;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #unsubscribe?: () => void;
@@ -86,7 +91,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
     try {
       const { answer, video, audio } = answerOffer(this.peer, o.offer, {
-        profileLevelId: o.broadcast.profileLevelId,
+        profileLevelId: streamProfileLevelId(o.broadcast.sps),
         videoSsrc: ssrcs.video,
         audioSsrc: ssrcs.audio,
         cname: "kvsrtc",
@@ -129,15 +134,16 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   #addSender(track: MediaTrack, ssrc: number, o: PeerSessionOptions) {
     const kind = track.kind;
+    const send = (packet: Uint8Array) => track.send(packet);
+    const lossy = o.testDropRtp && new LossySend(send, (seq) => o.testDropRtp!(kind, seq));
     const sender = new TrackSender({
       ring: o.broadcast.ring(kind),
       ssrc,
       payloadType: track.payloadType,
       clockRate: track.clockRate,
-      send: (packet) => track.send(packet),
-      dropBeforeSend: o.testDropRtp && ((seq) => o.testDropRtp!(kind, seq)),
+      send: lossy ? lossy.send : send,
     });
-    this.senders.set(kind, { sender, track });
+    this.senders.set(kind, { sender, track, lossy });
     track.onOpen(() => {
       this.peer.trackOpened();
       sender.start();
