@@ -136,6 +136,8 @@ export class TrackSender {
   }
 
   #sent(packet: OutgoingPacket) {
-    for (const stage of this.#stages) stage.sent?.(packet);
+    // Indexed, not for-of: this runs per packet, and an iterator would be per-packet garbage.
+    const stages = this.#stages;
+    for (let i = 0; i < stages.length; i++) stages[i].sent?.(packet);
   }
 }

@@ -34,13 +34,15 @@ export const rtpFixedHeaderSize = 12;
 /**
  * Writes one RTP packet into `out` and returns its length: the fixed 12-byte header, then
  * `extensionSize` bytes left for the caller's header extension block (RFC 8285; the X bit is
- * set when there is one), then the planned payload. `out` must hold all of it.
+ * set when there is one), then the planned payload. `out` must hold all of it. Every argument
+ * is required: under JavaScriptCore a call with fewer arguments than parameters needs an arity
+ * fix-up, and this runs for every packet.
  */
 export function writeRtpPacket(
   out: Uint8Array,
   header: RtpSendHeader,
   plan: PayloadPlan,
-  extensionSize = 0,
+  extensionSize: number,
 ): number {
   const length = rtpFixedHeaderSize + extensionSize + plan.size;
   if (out.length < length) {

@@ -47,7 +47,7 @@ describe("RTP header", () => {
     const parsed = parseRtpPacket(out);
     assert.deepEqual([...parsed.payload], [9, 8, 7]);
     assert.deepEqual([...parseHeaderExtensionElements(parsed.extension!).get(1)!], [0x42]);
-    assert.equal(writeRtpPacket(out, header, plan), 15);
+    assert.equal(writeRtpPacket(out, header, plan, 0), 15);
     assert.equal(out[0] & 0x10, 0, "no extension, no X bit");
   });
 
