@@ -11,6 +11,7 @@ import type { TrackKind } from "../../core/media/media-frame.ts";
 import { TrackSender } from "../../core/media/track-sender.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
+import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import type { Log } from "../../core/log.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { answerOffer } from "../webrtc/answer.ts";
@@ -103,7 +104,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
     try {
       const { answer, video, audio } = answerOffer(this.peer, o.offer, {
-        profileLevelId: o.broadcast.profileLevelId,
+        profileLevelId: streamProfileLevelId(o.broadcast.sps),
         videoSsrc: ssrcs.video,
         audioSsrc: ssrcs.audio,
         cname: "kvsrtc",

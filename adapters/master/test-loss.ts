@@ -3,7 +3,7 @@
  * gets a lossy send (core/rtp/lossy-send.ts) before its media starts, so nothing in the master
  * or the sender knows about it.
  */
-import { dropFirstTransmissions } from "../../core/rtp/lossy-send.ts";
+import { LossySend } from "../../core/rtp/lossy-send.ts";
 import type { Master } from "./master.ts";
 
 export interface TestLoss {
@@ -19,7 +19,7 @@ export function dropVideoRtp(
   master.on("viewerJoined", (clientId) => {
     const track = master.viewers.get(clientId)?.senders.get("video")?.track;
     if (!track) return;
-    track.send = dropFirstTransmissions(track.send.bind(track), (seq) => {
+    track.send = new LossySend(track.send.bind(track), (seq) => {
       const drop = shouldDrop(clientId, seq);
       if (drop) loss.dropped++;
       return drop;

@@ -7,6 +7,7 @@ import { audioFrame } from "./media-frame.ts";
 import { FrameRing, type FrameRingOptions, type RingFrame } from "./frame-ring.ts";
 import type { TrackKind } from "./media-frame.ts";
 import { VideoIngest } from "./video-ingest.ts";
+import type { Sps } from "../h264/sps.ts";
 
 export type FrameListener = (frame: RingFrame) => void;
 
@@ -16,15 +17,15 @@ export class Broadcast {
   readonly videoIngest: VideoIngest;
   readonly #listeners = new Set<FrameListener>();
 
-  constructor(options: { ring?: FrameRingOptions; maxPayload?: number } = {}) {
+  constructor(options: { ring?: FrameRingOptions } = {}) {
     this.video = new FrameRing("video", options.ring);
     this.audio = new FrameRing("audio", options.ring);
-    this.videoIngest = new VideoIngest(options.maxPayload);
+    this.videoIngest = new VideoIngest();
   }
 
-  /** The profile-level-id the answer should carry: the stream's, or Constrained Baseline 3.1. */
-  get profileLevelId(): string {
-    return this.videoIngest.profileLevelId ?? "42e01f";
+  /** The video stream's newest SPS, parsed (its profile and level); undefined before one. */
+  get sps(): Sps | undefined {
+    return this.videoIngest.sps;
   }
 
   ring(kind: TrackKind): FrameRing {

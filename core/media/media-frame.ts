@@ -1,13 +1,11 @@
 /**
  * A media frame: one H.264 access unit or one Opus packet, read once into its own buffer, with
- * what every viewer needs computed once beside it: NAL unit ranges, keyframe flag and the RTP
- * payload plans. Viewers and retransmissions all write their packets from these same bytes.
+ * the media facts every consumer needs found once beside it: media time, keyframe flag and NAL
+ * unit ranges. Nothing in it belongs to one transport: an RTP sender plans its payloads from
+ * these facts (core/media/chain/payload-plans.ts), a PutMedia producer would cut fragments.
  */
 import { isKeyframe } from "../h264/access-unit.ts";
 import { type ByteRange, findNalUnits, NalType, nalType } from "../h264/nal-unit.ts";
-import { planH264AccessUnit } from "../rtp/h264-packetizer.ts";
-import { planOpus } from "../rtp/opus-packetizer.ts";
-import type { PayloadPlan } from "../rtp/payload-plan.ts";
 
 export type TrackKind = "video" | "audio";
 
@@ -19,44 +17,22 @@ export interface MediaFrame {
   timeUs: number;
   /** An IDR access unit (always false for audio). */
   keyframe: boolean;
-  plans: readonly PayloadPlan[];
-  /** Sum of the plans' payload sizes: RTP bytes per viewer, less headers. */
-  payloadBytes: number;
+  /** The NAL units in `bytes`, without start codes; empty for audio. */
+  nalUnits: readonly ByteRange[];
 }
 
-/**
- * RTP payload budget: 1200-byte packets (what browsers use) less the 12-byte RTP header, so
- * SRTP, UDP and IPv6 headers stay well inside a 1280-byte path MTU.
- */
-export const defaultMaxPayload = 1188;
+const noNalUnits: readonly ByteRange[] = Object.freeze([]);
 
 export function videoFrame(
   bytes: Uint8Array,
   timeUs: number,
-  maxPayload = defaultMaxPayload,
   nalUnits: readonly ByteRange[] = findNalUnits(bytes),
 ): MediaFrame {
-  const plans = planH264AccessUnit(bytes, nalUnits, maxPayload);
-  return {
-    kind: "video",
-    bytes,
-    timeUs,
-    keyframe: isKeyframe(bytes, nalUnits),
-    plans,
-    payloadBytes: plans.reduce((sum, p) => sum + p.size, 0),
-  };
+  return { kind: "video", bytes, timeUs, keyframe: isKeyframe(bytes, nalUnits), nalUnits };
 }
 
 export function audioFrame(packet: Uint8Array, timeUs: number): MediaFrame {
-  const plan = planOpus(packet);
-  return {
-    kind: "audio",
-    bytes: packet,
-    timeUs,
-    keyframe: false,
-    plans: [plan],
-    payloadBytes: plan.size,
-  };
+  return { kind: "audio", bytes: packet, timeUs, keyframe: false, nalUnits: noNalUnits };
 }
 
 /** The SPS and PPS NAL units of an access unit, if it carries them. */

@@ -1,12 +1,13 @@
 /**
  * Turns a source's access units into video frames. It remembers the stream's newest SPS and PPS
  * so that every keyframe goes out with them in front (a viewer that starts at a keyframe can
- * always decode it), and knows the stream's profile for the SDP answer.
+ * always decode it), and knows the stream's parameter sets (its profile and level, for whoever
+ * describes the stream: an SDP answer, a PutMedia track entry).
  */
 import { concatBytes } from "../bytes/concat-bytes.ts";
 import { findNalUnits } from "../h264/nal-unit.ts";
-import { parseSps, profileLevelId, type Sps } from "../h264/sps.ts";
-import { defaultMaxPayload, type MediaFrame, parameterSets, videoFrame } from "./media-frame.ts";
+import { parseSps, type Sps } from "../h264/sps.ts";
+import { type MediaFrame, parameterSets, videoFrame } from "./media-frame.ts";
 
 const startCode = new Uint8Array([0, 0, 0, 1]);
 
@@ -14,20 +15,10 @@ export class VideoIngest {
   #sps?: Uint8Array;
   #pps?: Uint8Array;
   #parsed?: Sps;
-  readonly #maxPayload: number;
-
-  constructor(maxPayload = defaultMaxPayload) {
-    this.#maxPayload = maxPayload;
-  }
 
   /** The newest SPS seen, parsed; undefined before the first one. */
   get sps(): Sps | undefined {
     return this.#parsed;
-  }
-
-  /** profile-level-id for SDP from the newest SPS, if any. */
-  get profileLevelId(): string | undefined {
-    return this.#parsed ? profileLevelId(this.#parsed) : undefined;
   }
 
   /** One access unit (Annex-B) -> one frame; throws on a malformed SPS. */
@@ -40,13 +31,13 @@ export class VideoIngest {
       this.#sps = sps;
     }
     if (pps) this.#pps = pps;
-    let frame = videoFrame(bytes, timeUs, this.#maxPayload, nalUnits);
+    let frame = videoFrame(bytes, timeUs, nalUnits);
     if (frame.keyframe && (!sps || !pps) && this.#sps && this.#pps) {
       // One copy, at ingest: the frame then carries its parameter sets for every viewer.
       const missing = [...(sps ? [] : [this.#sps]), ...(pps ? [] : [this.#pps])];
       const withSets = concatBytes([...missing.flatMap((nal) => [startCode, nal]), bytes]);
       nalUnits = findNalUnits(withSets);
-      frame = videoFrame(withSets, timeUs, this.#maxPayload, nalUnits);
+      frame = videoFrame(withSets, timeUs, nalUnits);
     }
     return frame;
   }

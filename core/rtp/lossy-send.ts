@@ -1,40 +1,36 @@
 /**
- * TEST ONLY: a lossy wrapper around a send function, for tests of loss repair (this kernel has
- * no netem). It drops the RTP packets `shouldDrop` picks, on their first transmission only: a
- * packet whose sequence number is not newer than the newest seen is a retransmission and goes
- * out, so NACK can repair every loss. RTCP always goes out. It allocates nothing per packet.
+ * TEST ONLY: a send function that loses chosen RTP packets, to exercise NACK end to end. It
+ * wraps a sender's send function: an RTP packet is dropped (reported as sent, as the network
+ * would lose it) when `shouldDrop(sequenceNumber)` says so on its first transmission; a packet
+ * whose sequence number is not newer than the newest seen is a retransmission and always
+ * passes, and so does RTCP. It reads the header in place and allocates nothing.
  */
 import { isRtcp } from "../rtcp/header.ts";
 import { seqNewer } from "./sequence-number.ts";
 
-export type SendPacket = (packet: Uint8Array) => boolean;
+export class LossySend {
+  /** RTP packets dropped so far. */
+  dropped = 0;
+  /** The wrapped send function, bound: hand this to the sender. */
+  readonly send: (packet: Uint8Array) => boolean;
+  #newest = -1;
 
-export interface LossySend {
-  send: SendPacket;
-  /** Packets dropped so far. */
-  readonly dropped: number;
-}
-
-export function dropFirstTransmissions(
-  send: SendPacket,
-  shouldDrop: (sequenceNumber: number) => boolean,
-): LossySend {
-  let newest = -1;
-  let dropped = 0;
-  return {
-    get dropped() {
-      return dropped;
-    },
-    send(packet) {
-      if (packet.length < 12 || isRtcp(packet)) return send(packet);
+  constructor(
+    send: (packet: Uint8Array) => boolean,
+    shouldDrop: (sequenceNumber: number) => boolean,
+  ) {
+    this.send = (packet) => {
+      if (isRtcp(packet)) return send(packet);
       const seq = (packet[2] << 8) | packet[3];
-      const first = newest === -1 || seqNewer(seq, newest);
-      if (first) newest = seq;
-      if (first && shouldDrop(seq)) {
-        dropped++;
-        return true; // "sent": the network lost it
+      if (this.#newest !== -1 && !seqNewer(seq, this.#newest)) return send(packet);
+      if (shouldDrop(seq)) {
+        this.#newest = seq;
+        this.dropped++;
+        return true;
       }
-      return send(packet);
-    },
-  };
+      if (!send(packet)) return false;
+      this.#newest = seq;
+      return true;
+    };
+  }
 }

@@ -4,6 +4,7 @@
  * the spelling of profile-level-id (RFC 6184 8.2.2).
  */
 import { parseProfileLevelId } from "../h264/profile.ts";
+import { profileLevelId, type Sps } from "../h264/sps.ts";
 import type { RtpFormat } from "./offer.ts";
 
 /** The offer's format for a stream of this profile-level-id, preferring the same profile. */
@@ -29,4 +30,12 @@ export function chooseH264Format(
 /** The fmtp line value an answer uses for a stream: its own profile and level. */
 export function h264AnswerParameters(streamProfileLevelId: string): string {
   return `profile-level-id=${streamProfileLevelId};packetization-mode=1;level-asymmetry-allowed=1`;
+}
+
+/** Constrained Baseline level 3.1: what an answer claims before the stream's first SPS. */
+export const defaultProfileLevelId = "42e01f";
+
+/** The profile-level-id an answer carries for a stream: its SPS's, or the default. */
+export function streamProfileLevelId(sps: Sps | undefined): string {
+  return sps ? profileLevelId(sps) : defaultProfileLevelId;
 }

@@ -33,6 +33,7 @@ import type { MediaTrack } from "../../adapters/webrtc/media-track.ts";
 import { Peer } from "../../adapters/webrtc/peer.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
+import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import { runtime } from "../../adapters/runtime/mod.ts";
 
 const channel = "bench";
@@ -107,7 +108,7 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
       const peer = new Peer({ name: id, iceServers: [], bindAddress: "127.0.0.1" });
       peer.on("localCandidate", (c) => session.signaling.sendIceCandidate(c, id));
       const { answer, video, audio } = answerOffer(peer, offer, {
-        profileLevelId: broadcast.profileLevelId,
+        profileLevelId: streamProfileLevelId(broadcast.sps),
         videoSsrc: 1111,
         audioSsrc: 2222,
         cname: "kvsrtc",

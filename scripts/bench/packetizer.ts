@@ -38,7 +38,7 @@ function planAndWrite(): [number, number] {
   let packets = 0, bytes = 0;
   frames.forEach((au, i) => {
     for (const plan of planH264AccessUnit(au, findNalUnits(au), maxPayload)) {
-      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan);
+      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan, 0);
       packets++;
     }
   });
@@ -53,7 +53,7 @@ function writeOnly(): [number, number] {
   let packets = 0, bytes = 0;
   plans.forEach((framePlans, i) => {
     for (const plan of framePlans) {
-      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan);
+      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan, 0);
       packets++;
     }
   });

@@ -9,7 +9,7 @@ function payloads(plans: PayloadPlan[]): number[][] {
   return plans.map((plan) => {
     const out = new Uint8Array(12 + plan.size);
     const header = { payloadType: 96, sequenceNumber: 1, timestamp: 2, ssrc: 3, marker: false };
-    assert.equal(writeRtpPacket(out, header, plan), out.length);
+    assert.equal(writeRtpPacket(out, header, plan, 0), out.length);
     return [...out.subarray(12)];
   });
 }
@@ -73,12 +73,12 @@ describe("H.264 packetizer (RFC 6184)", () => {
       ssrc: 0x01020304,
       marker: true,
     };
-    writeRtpPacket(out, header, planOpus(packet));
+    writeRtpPacket(out, header, planOpus(packet), 0);
     assert.deepEqual(
       [...out],
       [0x80, 0xef, 0xff, 0xfe, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 1, 2, 3],
     );
-    assert.throws(() => writeRtpPacket(new Uint8Array(14), header, planOpus(packet)), {
+    assert.throws(() => writeRtpPacket(new Uint8Array(14), header, planOpus(packet), 0), {
       message: /needs 15 bytes/,
     });
   });

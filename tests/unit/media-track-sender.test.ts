@@ -6,10 +6,12 @@ import { TrackSender, type TrackSenderOptions } from "../../core/media/track-sen
 import { buildFir } from "../../core/rtcp/fir.ts";
 import { buildNack } from "../../core/rtcp/nack.ts";
 import { buildPli } from "../../core/rtcp/pli.ts";
+import { buildRemb } from "../../core/rtcp/remb.ts";
 import { buildReceiverReport } from "../../core/rtcp/receiver-report.ts";
 import { compactNtp, parseSenderReport } from "../../core/rtcp/sender-report.ts";
 import { type DepacketizedAccessUnit, H264Depacketizer } from "../../core/rtp/h264-depacketizer.ts";
 import { parseRtpPacket, type RtpPacket } from "../../core/rtp/header.ts";
+import { LossySend } from "../../core/rtp/lossy-send.ts";
 import { sampleFrames, sampleOpusPackets } from "./support/samples.ts";
 import { nalUnitBytes } from "./support/rtp-stream.ts";
 
@@ -146,9 +148,12 @@ describe("track sender", () => {
   test("packets dropped before sending all come back through NACK and every frame is whole", () => {
     const dropped = new Set<number>();
     let n = 0;
-    const { sender, sent, feed } = setup({
-      dropBeforeSend: (seq) => (++n % 7 === 0 ? (dropped.add(seq), true) : false),
-    });
+    const sent: Uint8Array[] = [];
+    const lossy = new LossySend(
+      (p) => (sent.push(p.slice()), true),
+      (seq) => (++n % 7 === 0 ? (dropped.add(seq), true) : false),
+    );
+    const { sender, feed } = setup({ send: lossy.send });
     sender.start();
     feed(60);
     assert.ok(dropped.size > 20);
@@ -161,7 +166,7 @@ describe("track sender", () => {
     const before = sent.length;
     sender.handleRtcp(buildNack({ senderSsrc: 1, mediaSsrc: ssrc, sequenceNumbers: missing }));
     for (const p of sent.slice(before)) out.push(...d.push(parseRtpPacket(p), t++));
-    assert.equal(sender.stats.droppedByHook, dropped.size);
+    assert.equal(lossy.dropped, dropped.size);
     assert.equal(out.length, 60);
     assertSampleFrames(out, 0);
   });
@@ -251,6 +256,14 @@ describe("track sender", () => {
     assert.equal(sender.stats.fractionLost, 0.25);
     assert.equal(sender.stats.cumulativeLost, 3);
     assert.ok(Math.abs(sender.stats.roundTripMs! - 30) < 1, `${sender.stats.roundTripMs} ms`);
+  });
+
+  test("a REMB naming this track records the receiver's estimated bitrate", () => {
+    const { sender } = setup();
+    sender.handleRtcp(buildRemb({ senderSsrc: 1, bitrate: 1_500_000, ssrcs: [ssrc + 1] }));
+    assert.equal(sender.stats.rembBitrate, undefined, "another track's estimate");
+    sender.handleRtcp(buildRemb({ senderSsrc: 1, bitrate: 2_000_000, ssrcs: [ssrc] }));
+    assert.ok(Math.abs(sender.stats.rembBitrate! - 2_000_000) < 16, `${sender.stats.rembBitrate}`);
   });
 
   test("audio starts at the next packet and advances 48 kHz time", () => {

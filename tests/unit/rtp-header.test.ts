@@ -5,6 +5,7 @@ import {
   parseRtpPacket,
   serializeRtpPacket,
 } from "../../core/rtp/header.ts";
+import { writeRtpPacket } from "../../core/rtp/payload-plan.ts";
 
 const hex = (s: string) => new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -35,6 +36,19 @@ describe("RTP header", () => {
       [3, [0xaa, 0xbb, 0xcc]],
       [5, [0x01, 0x02]],
     ]);
+  });
+
+  test("a written packet leaves room for a header extension block and sets the X bit", () => {
+    const out = new Uint8Array(12 + 8 + 3);
+    const header = { payloadType: 96, sequenceNumber: 5, timestamp: 6, ssrc: 7, marker: true };
+    const plan = { pieces: [new Uint8Array([9, 8, 7])], size: 3, marker: true };
+    assert.equal(writeRtpPacket(out, header, plan, 8), out.length);
+    out.set([0xbe, 0xde, 0, 1, 0x10, 0x42, 0, 0], 12); // what an extension stage would write
+    const parsed = parseRtpPacket(out);
+    assert.deepEqual([...parsed.payload], [9, 8, 7]);
+    assert.deepEqual([...parseHeaderExtensionElements(parsed.extension!).get(1)!], [0x42]);
+    assert.equal(writeRtpPacket(out, header, plan, 0), 15);
+    assert.equal(out[0] & 0x10, 0, "no extension, no X bit");
   });
 
   test("parses CSRCs and strips padding", () => {

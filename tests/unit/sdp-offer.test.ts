@@ -1,7 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMediaSections } from "../../core/sdp/offer.ts";
-import { chooseH264Format, h264AnswerParameters } from "../../core/sdp/h264-format.ts";
+import {
+  chooseH264Format,
+  h264AnswerParameters,
+  streamProfileLevelId,
+} from "../../core/sdp/h264-format.ts";
+import { parseSps } from "../../core/h264/sps.ts";
+import { parameterSets } from "../../core/media/media-frame.ts";
+import { findNalUnits } from "../../core/h264/nal-unit.ts";
+import { sampleFrames } from "./support/samples.ts";
 
 // Trimmed from a Chromium offer: several H.264 profiles, RTX, Opus and a data channel.
 const chromiumOffer = [
@@ -73,4 +81,10 @@ test("the H.264 format is chosen by profile (any spelling) and packetization-mod
 test("text that is not SDP, or a section without a mid, is refused with the reason", () => {
   assert.throws(() => parseMediaSections("hello"), /not an SDP/);
   assert.throws(() => parseMediaSections("v=0\r\nm=video 9 RTP/AVP 96\r\n"), /no a=mid/);
+});
+
+test("the answer's profile-level-id is the stream's SPS's, or Constrained Baseline 3.1 before one", () => {
+  assert.equal(streamProfileLevelId(undefined), "42e01f");
+  const { sps } = parameterSets(sampleFrames[0], findNalUnits(sampleFrames[0]));
+  assert.equal(streamProfileLevelId(parseSps(sps!)), "42c01f");
 });

@@ -25,7 +25,7 @@ export function packetizeFrames(
         ssrc: 0x1234,
         marker: plan.marker,
       };
-      writeRtpPacket(bytes, header, plan);
+      writeRtpPacket(bytes, header, plan, 0);
       packets.push({ frame, bytes });
       seq = (seq + 1) & 0xffff;
     }

@@ -1,0 +1,32 @@
+/**
+ * A frame's RTP payload plans, made when a sender first asks for them at its payload budget and
+ * kept beside the frame for as long as the frame lives: every viewer with the same budget, and
+ * every retransmission, gets the same plans (the same array), so a frame is planned once per
+ * budget, not once per viewer, and a frame no sender asked for is never planned.
+ */
+import { planH264AccessUnit } from "../../rtp/h264-packetizer.ts";
+import { planOpus } from "../../rtp/opus-packetizer.ts";
+import type { PayloadPlan } from "../../rtp/payload-plan.ts";
+import type { MediaFrame } from "../media-frame.ts";
+
+/**
+ * RTP payload budget: 1200-byte packets (what browsers use) less the 12-byte RTP header, so
+ * SRTP, UDP and IPv6 headers stay well inside a 1280-byte path MTU.
+ */
+export const defaultMaxPayload = 1188;
+
+/** Per frame: payload budget -> plans. Weak, so the plans go with the frame. */
+const cache = new WeakMap<MediaFrame, Map<number, readonly PayloadPlan[]>>();
+
+export function payloadPlans(frame: MediaFrame, maxPayload: number): readonly PayloadPlan[] {
+  let bySize = cache.get(frame);
+  if (!bySize) cache.set(frame, bySize = new Map());
+  let plans = bySize.get(maxPayload);
+  if (!plans) {
+    plans = frame.kind === "video"
+      ? planH264AccessUnit(frame.bytes, frame.nalUnits, maxPayload)
+      : [planOpus(frame.bytes)];
+    bySize.set(maxPayload, plans);
+  }
+  return plans;
+}
