@@ -9,7 +9,8 @@ import type { OpenSignalingOptions } from "../aws/open-signaling.ts";
 import { feedBroadcast, type FeedStats } from "../media/feed-broadcast.ts";
 import type { MediaSource } from "../media/source.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
-import type { FrameRingOptions } from "../../core/media/frame-ring.ts";
+import type { FrameRing, FrameRingOptions } from "../../core/media/frame-ring.ts";
+import type { Log } from "../../core/log.ts";
 import { Master, type MasterOptions } from "./master.ts";
 
 export interface StartMasterOptions
@@ -45,6 +46,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
     signaling,
   });
   const broadcast = new Broadcast({ ring });
+  for (const r of [broadcast.video, broadcast.audio]) warnOnRetransmitLoss(r, options.log);
   const master = new Master({
     ...masterOptions,
     signaling: session.signaling,
@@ -63,5 +65,25 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
       master.stop();
       session.close();
     },
+  };
+}
+
+/** One warning per this many evictions: a bitrate over the cap would otherwise warn per frame. */
+const lossReportEvery = 100;
+
+/**
+ * The ring's byte cap took frames still in the retransmit window: NACKs for them go unanswered.
+ * Said, never silent; the holder counts them all.
+ */
+function warnOnRetransmitLoss(ring: FrameRing, log: Log) {
+  const holder = ring.retransmitWindow;
+  let reports = 0;
+  holder.onLost = (lost) => {
+    if (reports++ % lossReportEvery !== 0) return;
+    log.warn(
+      `the ${ring.kind} frame ring reached its byte cap: frames ${lost.first}-${lost.end - 1} ` +
+        `left the retransmit window early (${holder.lostFrames} so far); lost packets of ` +
+        `them cannot be resent`,
+    );
   };
 }
