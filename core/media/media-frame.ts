@@ -2,7 +2,7 @@
  * A media frame: one H.264 access unit or one Opus packet, read once into its own buffer, with
  * the media facts every consumer needs found once beside it: media time, keyframe flag and NAL
  * unit ranges. Nothing in it belongs to one transport: an RTP sender plans its payloads from
- * these facts (core/media/chain/payload-plans.ts), a PutMedia producer would cut fragments.
+ * these facts (core/media/send/payload-plans.ts), a PutMedia producer would cut fragments.
  */
 import { isKeyframe } from "../h264/access-unit.ts";
 import { type ByteRange, findNalUnits, NalType, nalType } from "../h264/nal-unit.ts";

@@ -1,6 +1,6 @@
 /**
  * The sender of one track to one viewer, over the shared frame ring: the chain of
- * core/media/chain/ composed for one track, in libdatachannel's media-handler order:
+ * core/media/send/ composed for one track, in libdatachannel's media-handler order:
  *   sequencer + packetizer -> header extensions -> packet writer -> transport,
  * each packet that went out passing the sender-report reporter and the NACK responder; RTCP
  * from the viewer is parsed once and dispatched to the NACK responder, the keyframe handler
@@ -8,24 +8,24 @@
  */
 import { parseRtcp } from "../rtcp/parse.ts";
 import type { FrameRing } from "./frame-ring.ts";
-import { HeaderExtensions } from "./chain/header-extensions.ts";
-import { KeyframeHandler } from "./chain/keyframe-handler.ts";
-import { NackResponder } from "./chain/nack-responder.ts";
-import { RtpPacketWriter } from "./chain/packet-writer.ts";
-import { defaultMaxPayload } from "./chain/payload-plans.ts";
-import { ReceiverFeedback } from "./chain/receiver-feedback.ts";
-import { SenderReporter } from "./chain/sender-reporter.ts";
-import { newSenderStats, type TrackSenderStats } from "./chain/sender-stats.ts";
-import { RtpSequencer } from "./chain/sequencer.ts";
+import { HeaderExtensions } from "./send/header-extensions.ts";
+import { KeyframeHandler } from "./send/keyframe-handler.ts";
+import { NackResponder } from "./send/nack-responder.ts";
+import { RtpPacketWriter } from "./send/packet-writer.ts";
+import { defaultMaxPayload } from "./send/payload-plans.ts";
+import { ReceiverFeedback } from "./send/receiver-feedback.ts";
+import { SenderReporter } from "./send/sender-reporter.ts";
+import { newSenderStats, type TrackSenderStats } from "./send/sender-stats.ts";
+import { RtpSequencer } from "./send/sequencer.ts";
 import {
   type OutgoingPacket,
   type SenderClock,
   type SenderStage,
   systemClock,
-} from "./chain/stage.ts";
+} from "./send/stage.ts";
 import type { RetransmitBuffer } from "./retransmit-buffer.ts";
 
-export type { TrackSenderStats } from "./chain/sender-stats.ts";
+export type { TrackSenderStats } from "./send/sender-stats.ts";
 
 export interface TrackSenderOptions {
   ring: FrameRing;

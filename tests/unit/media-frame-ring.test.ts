@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FrameRing, type LostFrames } from "../../core/media/frame-ring.ts";
 import { audioFrame, videoFrame } from "../../core/media/media-frame.ts";
 import { VideoIngest } from "../../core/media/video-ingest.ts";
-import { defaultMaxPayload, payloadPlans } from "../../core/media/chain/payload-plans.ts";
+import { defaultMaxPayload, payloadPlans } from "../../core/media/send/payload-plans.ts";
 import { findNalUnits } from "../../core/h264/nal-unit.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import { concatBytes, sampleFrames, sampleOpusPackets } from "./support/samples.ts";
