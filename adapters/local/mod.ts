@@ -48,6 +48,8 @@ export interface LocalEndpointOptions {
   credentials?: LocalCredentials;
   turn?: TurnSettings;
   limits?: Partial<RelayLimits>;
+  /** TEST ONLY: one-way delay, ms, added to every relayed signaling message. */
+  testSignalingDelayMs?: number;
   /** UDP port of the STUN server (default: a free one). */
   stunPort?: number;
   /** Also run the AWS IoT credentials provider (mutual TLS); its credentials work here. */
@@ -94,6 +96,7 @@ export async function startLocalEndpoint(
   const registry = new Registry(region, dataDir ? loadState(dataDir) : undefined);
   if (dataDir) registry.onChange = () => saveState(dataDir, registry.snapshot());
   const relay = new SignalingRelay({ ...awsRelayLimits, ...options.limits });
+  relay.testDelayMs = options.testSignalingDelayMs ?? 0;
   registry.onChannelDeleted = (channel) => relay.dropChannel(channel.arn);
 
   const stun = await startStunServer(

@@ -31,6 +31,11 @@ export interface ViewerClientOptions {
   log: Log;
   /** How long to wait for the master's answer and the connection. */
   connectTimeoutMs?: number;
+  /**
+   * Send our ICE candidates as they are gathered, before the answer (as browsers and the KVS
+   * SDKs do), instead of once the answer is applied.
+   */
+  trickleEarly?: boolean;
 }
 
 export interface ViewerClientEvents {
@@ -104,7 +109,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       held.clear();
     });
     this.peer.on("localCandidate", (c) => {
-      if (this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
+      if (options.trickleEarly || this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
       else held.hold("ours", c);
     });
     const offer = makeViewerOffer(this.peer);

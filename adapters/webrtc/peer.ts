@@ -36,6 +36,8 @@ export type PeerState = "new" | "connecting" | "connected" | "disconnected" | "f
 
 export interface PeerEvents {
   localCandidate: [candidate: IceCandidate];
+  /** ICE found a working pair (first time only). */
+  iceConnected: [];
   state: [state: PeerState];
 }
 
@@ -52,6 +54,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Local candidates seen so far ("candidate:..." lines), and gathering's state. */
   #seen = new Set<string>();
   #gathering: "on" | "complete" | "timed" = "on";
+  #iceConnected = false;
   #closed = false;
   readonly #iceServers: readonly IceServer[];
   readonly #relayOnly: boolean;
@@ -91,9 +94,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     });
     this.pc.onIceStateChange((state) => {
       if (state === "checking") timer?.start("findPeerToPeerConnection");
-      if (state === "connected" || state === "completed") {
+      if ((state === "connected" || state === "completed") && !this.#iceConnected) {
+        this.#iceConnected = true;
         timer?.end("findPeerToPeerConnection");
         timer?.start("dtlsHandshake");
+        this.emit("iceConnected");
       }
     });
     this.pc.onStateChange((state) => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
+import { numberFlag } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import {
   defaultRegion,
@@ -62,6 +63,7 @@ export function serveOptions(values: Values, env: Env = process.env): LocalEndpo
     region,
     credentials: keys ? { accessKeyId: keys[0], secretAccessKey: keys[1] } : undefined,
     turn: turn ? { url: turn[0], secret: turn[1] } : undefined,
+    testSignalingDelayMs: numberFlag(values, "test-signaling-delay-ms", undefined, 0, 10_000),
   };
 }
 
@@ -105,6 +107,12 @@ export const serve: Command = {
       type: "string",
       arg: "SECRET",
       help: "its shared secret (coturn static-auth-secret)",
+    },
+    "test-signaling-delay-ms": {
+      type: "string",
+      arg: "MS",
+      help: "FOR TESTING: deliver every relayed signaling message MS ms late (one way), to " +
+        "reproduce a real service's latency on loopback (default 0)",
     },
     ...helpOption,
   },

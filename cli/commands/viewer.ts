@@ -60,6 +60,7 @@ async function runViewer(values: Values): Promise<number> {
     timer,
     log,
     connectTimeoutMs: timeoutS * 1000,
+    trickleEarly: values["trickle-early"] === true,
   });
   const finish = async () => {
     client.close();
@@ -188,6 +189,11 @@ export const viewer: Command = {
       type: "string",
       arg: "S",
       help: "give up (exit 1) when not connected within S seconds (default 30)",
+    },
+    "trickle-early": {
+      type: "boolean",
+      help: "send ICE candidates as they are gathered, before the master's answer (as " +
+        "browsers and the KVS SDKs do); default: once the answer is applied",
     },
     ...bindAddressOption,
     ...metricsOption,

@@ -177,6 +177,11 @@ export class SignalingConnection {
 
 export class SignalingRelay {
   readonly #sessions = new Map<string, ChannelSession>();
+  /**
+   * TEST ONLY: every relayed message is delivered this many ms late (one way), in order, so
+   * the signaling latency of a real service can be reproduced on loopback.
+   */
+  testDelayMs = 0;
 
   constructor(readonly limits: RelayLimits = awsRelayLimits, private now = () => Date.now()) {}
 
@@ -232,6 +237,11 @@ export class SignalingRelay {
       text = relayedEvent(message);
     }
     const target = session.connections.get(recipient);
+    if (target && this.testDelayMs > 0) {
+      // Equal delays keep the order: timers of one duration fire in the order they were set.
+      setTimeout(() => target.send(text), this.testDelayMs);
+      return;
+    }
     if (target) {
       target.send(text);
       return;

@@ -185,6 +185,8 @@ export function imageStats(page: Page, png: Uint8Array): Promise<ImageStats> {
 export interface ViewerPageState {
   status: string;
   error?: string;
+  /** performance.now() readings: making the offer began, the first picture was shown. */
+  timing: { offerAt?: number; firstFrameAt?: number };
   stats?: {
     framesDecoded: number;
     width?: number;

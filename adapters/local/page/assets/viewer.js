@@ -8,6 +8,8 @@ const state = {
   status: "idle",
   error: undefined,
   stats: undefined,
+  /** performance.now() when making the offer began and when the first picture was shown. */
+  timing: {},
   received: [],
   send: (text) => send(text),
 };
@@ -89,6 +91,10 @@ async function connect(channelName) {
     Object.assign(current, { pc, signalingClient });
     const stream = new MediaStream();
     $("remote").srcObject = stream;
+    state.timing = {};
+    $("remote").requestVideoFrameCallback?.(() => {
+      state.timing.firstFrameAt = performance.now();
+    });
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
     attachDataChannel(pc.createDataChannel("kvsDataChannel"));
@@ -101,6 +107,7 @@ async function connect(channelName) {
 
     signalingClient.on("open", async () => {
       setStatus("sending offer");
+      state.timing.offerAt = performance.now();
       await pc.setLocalDescription(await pc.createOffer());
       signalingClient.sendSdpOffer(pc.localDescription);
     });

@@ -1,0 +1,188 @@
+/**
+ * First frame under signaling latency, on loopback: the local endpoint delivers every relayed
+ * signaling message D ms late (one way; `kvsrtc serve --test-signaling-delay-ms`), and each cell
+ * runs `runs` connections one after another, printing p50/p95 of the DTLS phase and of offer ->
+ * first frame:
+ *   viewers {kvsrtc viewer (candidates after the answer), kvsrtc viewer --trickle-early,
+ *   headless Chromium with the viewer page} x D {0, 50, 150} against kvsrtc master; and
+ *   kvsrtc viewer against the Chromium master page at D {0, 150}.
+ * DTLS is timed by the kvsrtc side of each connection (ICE connected -> DTLS done, the marks
+ * `kvsrtc metrics` prints); offer -> first frame by the viewer (the page: making the offer ->
+ * the first picture shown). A DTLS record dropped by a peer costs its 1 s retransmission, so a
+ * run near 1 s is the race this bench exists to catch.   bun scripts/bench/first-frame.ts
+ *
+ * The browser comes from tests/helpers/chromium.ts: the one place that knows how to launch
+ * Debian's Chromium with the flags that work here.
+ */
+import { openSignaling, resolveTarget } from "../../adapters/aws/mod.ts";
+import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
+import { startMaster } from "../../adapters/master/start-master.ts";
+import { openSource } from "../../adapters/media/open-source.ts";
+import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
+import { silentLog } from "../../core/log.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { type Chromium, launchChromium, openBrowserMaster } from "../../tests/helpers/chromium.ts";
+
+const runs = Number(process.argv[2] ?? 20);
+const timeoutMs = 15_000;
+
+interface Sample {
+  dtlsMs: number;
+  firstFrameMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(get: () => T | undefined, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+/** One kvsrtc viewer connection: its own timer gives DTLS and offer -> first frame. */
+async function kvsrtcViewer(endpoint: LocalEndpoint, channel: string, trickleEarly: boolean) {
+  const target = await resolveTarget({ endpointUrl: endpoint.url, region: endpoint.region }, {});
+  const timer = new ConnectionTimer();
+  const session = await openSignaling({ target, channel, role: "VIEWER", timer });
+  // The phases before the offer are the signaling set-up's; the clock of interest starts here.
+  const client = new ViewerClient({
+    signaling: session.signaling,
+    iceServers: session.iceServers,
+    clientId: session.clientId!,
+    bindAddress: "127.0.0.1",
+    timer,
+    log: silentLog,
+    trickleEarly,
+  });
+  try {
+    await until(() => client.stats.frames > 0 ? true : undefined, "first frame");
+    return {
+      clientId: session.clientId!,
+      dtlsMs: timer.duration("dtlsHandshake")!,
+      firstFrameMs: timer.duration("firstFrame")!,
+    };
+  } finally {
+    client.close();
+    session.close();
+    await target.close();
+  }
+}
+
+async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
+  const endpoint = await startLocalEndpoint({ testSignalingDelayMs: delayMs });
+  const target = await resolveTarget({ endpointUrl: endpoint.url, region: endpoint.region }, {});
+  const channel = `first-frame-${delayMs}`;
+  const running = await startMaster({
+    target,
+    channel,
+    source: openSource({ fps: 30 }),
+    log: silentLog,
+    bindAddress: "127.0.0.1",
+  });
+  const master = running.master;
+  const masterDtls = (clientId: string) =>
+    until(() => master.viewers.get(clientId)?.timer.duration("dtlsHandshake"), "master DTLS");
+  const gone = (clientId: string) =>
+    until(() => master.viewers.has(clientId) ? undefined : true, "viewer gone at the master");
+  const cells: Record<string, Sample[]> = { kvsrtc: [], "kvsrtc --trickle-early": [] };
+  try {
+    for (const [name, early] of [["kvsrtc", false], ["kvsrtc --trickle-early", true]] as const) {
+      for (let i = 0; i < runs; i++) {
+        let dtls: Promise<number> | undefined;
+        const onJoined = (id: string) => (dtls = masterDtls(id));
+        master.once("viewerJoined", onJoined);
+        const run = await kvsrtcViewer(endpoint, channel, early);
+        cells[name].push({ dtlsMs: await dtls!, firstFrameMs: run.firstFrameMs });
+        await gone(run.clientId);
+      }
+    }
+    cells.Chromium = [];
+    for (let i = 0; i < runs; i++) {
+      let joined: string | undefined;
+      master.once("viewerJoined", (id) => (joined = id));
+      const page = await browser.context.newPage();
+      await page.goto(viewerPageUrl(endpoint.url, channel));
+      const timing = await page.waitForFunction(
+        () => {
+          const t = globalThis.kvsrtcViewer?.timing;
+          return t?.firstFrameAt !== undefined ? t : undefined;
+        },
+        null,
+        { timeout: timeoutMs },
+      ).then((h) => h.jsonValue() as Promise<{ offerAt: number; firstFrameAt: number }>);
+      const id = await until(() => joined, "the page's offer");
+      cells.Chromium.push({
+        dtlsMs: await masterDtls(id),
+        firstFrameMs: timing.firstFrameAt - timing.offerAt,
+      });
+      await page.close();
+      await gone(id);
+    }
+  } finally {
+    running.stop();
+    await target.close();
+    await endpoint.stop({ graceMs: 0 });
+  }
+  return cells;
+}
+
+async function againstChromiumMaster(delayMs: number, browser: Chromium) {
+  const endpoint = await startLocalEndpoint({ testSignalingDelayMs: delayMs });
+  const channel = `chromium-master-${delayMs}`;
+  const page = await openBrowserMaster(browser, endpoint.url, channel);
+  const samples: Sample[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const run = await kvsrtcViewer(endpoint, channel, false);
+      samples.push({ dtlsMs: run.dtlsMs, firstFrameMs: run.firstFrameMs });
+      await sleep(100); // the page closes the departed viewer's peer connection
+    }
+  } finally {
+    await page.close();
+    await endpoint.stop({ graceMs: 0 });
+  }
+  return samples;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function row(viewer: string, master: string, delayMs: number, samples: Sample[]) {
+  const ms = (v: number) => v.toFixed(0).padStart(5);
+  const dtls = samples.map((s) => s.dtlsMs);
+  const first = samples.map((s) => s.firstFrameMs);
+  const slow = dtls.filter((v) => v > 500).length;
+  console.log(
+    `  ${viewer.padEnd(24)} ${master.padEnd(16)} ${String(delayMs).padStart(4)} ms   ` +
+      `${ms(percentile(dtls, 50))} ${ms(percentile(dtls, 95))} ${ms(Math.max(...dtls))}   ` +
+      `${ms(percentile(first, 50))} ${ms(percentile(first, 95))}   ${slow}`,
+  );
+}
+
+const browser = await launchChromium({ fakeMedia: true });
+try {
+  console.log(`first frame under one-way signaling delay D, ${runs} runs a cell (ms)`);
+  console.log(
+    `  ${"viewer".padEnd(24)} ${"master".padEnd(16)} ${"D".padStart(4)}      ` +
+      `DTLS p50   p95   max   offer->frame p50 p95   DTLS > 500 ms`,
+  );
+  for (const delayMs of [0, 50, 150]) {
+    const cells = await againstKvsrtcMaster(delayMs, browser);
+    for (const [viewer, samples] of Object.entries(cells)) {
+      row(viewer, "kvsrtc master", delayMs, samples);
+    }
+  }
+  for (const delayMs of [0, 150]) {
+    row("kvsrtc", "Chromium page", delayMs, await againstChromiumMaster(delayMs, browser));
+  }
+} finally {
+  await browser.close();
+}
+process.exit(0);
