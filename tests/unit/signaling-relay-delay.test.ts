@@ -2,11 +2,18 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SignalingRelay } from "../../core/local-endpoint/signaling-relay.ts";
 
-const channel = { arn: "arn:aws:kinesisvideo:us-west-2:111122223333:channel/c/1", messageTtlSeconds: 60 };
+const channel = {
+  arn: "arn:aws:kinesisvideo:us-west-2:111122223333:channel/c/1",
+  messageTtlSeconds: 60,
+};
 
 function socket() {
   const received: { text: string; at: number }[] = [];
-  return { received, send: (text: string) => received.push({ text, at: performance.now() }), close() {} };
+  return {
+    received,
+    send: (text: string) => received.push({ text, at: performance.now() }),
+    close() {},
+  };
 }
 
 function candidateFrame(n: number): string {
