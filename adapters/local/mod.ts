@@ -48,6 +48,8 @@ export interface LocalEndpointOptions {
   credentials?: LocalCredentials;
   turn?: TurnSettings;
   limits?: Partial<RelayLimits>;
+  /** Where a signaling client refused or cut off at a bound is reported (default: stderr). */
+  onWarning?: (line: string) => void;
   /** UDP port of the STUN server (default: a free one). */
   stunPort?: number;
   /** Also run the AWS IoT credentials provider (mutual TLS); its credentials work here. */
@@ -95,6 +97,7 @@ export async function startLocalEndpoint(
   if (dataDir) registry.onChange = () => saveState(dataDir, registry.snapshot());
   const relay = new SignalingRelay({ ...awsRelayLimits, ...options.limits });
   registry.onChannelDeleted = (channel) => relay.dropChannel(channel.arn);
+  relay.onWarning = options.onWarning ?? ((line) => console.error(line));
 
   const stun = await startStunServer(
     hostname === "localhost" ? "127.0.0.1" : hostname,
@@ -117,6 +120,7 @@ export async function startLocalEndpoint(
       hostname,
       port: options.port ?? 0,
       tls: options.tls,
+      maxWebSocketMessageBytes: relay.limits.maxMessageBytes,
       fetch: (req, conn) => app.fetch(req, { conn }),
     });
   } catch (error) {
