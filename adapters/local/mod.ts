@@ -50,6 +50,8 @@ export interface LocalEndpointOptions {
   limits?: Partial<RelayLimits>;
   /** TEST ONLY: one-way delay, ms, added to every relayed signaling message. */
   testSignalingDelayMs?: number;
+  /** Where a signaling client refused or cut off at a bound is reported (default: stderr). */
+  onWarning?: (line: string) => void;
   /** UDP port of the STUN server (default: a free one). */
   stunPort?: number;
   /** Also run the AWS IoT credentials provider (mutual TLS); its credentials work here. */
@@ -98,6 +100,7 @@ export async function startLocalEndpoint(
   const relay = new SignalingRelay({ ...awsRelayLimits, ...options.limits });
   relay.testDelayMs = options.testSignalingDelayMs ?? 0;
   registry.onChannelDeleted = (channel) => relay.dropChannel(channel.arn);
+  relay.onWarning = options.onWarning ?? ((line) => console.error(line));
 
   const stun = await startStunServer(
     hostname === "localhost" ? "127.0.0.1" : hostname,
@@ -120,6 +123,7 @@ export async function startLocalEndpoint(
       hostname,
       port: options.port ?? 0,
       tls: options.tls,
+      maxWebSocketMessageBytes: relay.limits.maxMessageBytes,
       fetch: (req, conn) => app.fetch(req, { conn }),
     });
   } catch (error) {

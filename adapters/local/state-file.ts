@@ -1,30 +1,80 @@
-/** `--data-dir`: the endpoint's channels and streams as one JSON file, rewritten atomically on change. */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+/**
+ * `--data-dir`: the endpoint's channels and streams as one JSON file. A change is written to a
+ * temporary file beside it, flushed to disk, then renamed over it, so a crash at any moment
+ * leaves the old state or the new one, never a torn file.
+ */
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { RegistrySnapshot } from "../../core/local-endpoint/registry.ts";
 
 const fileName = "kvsrtc-endpoint-state.json";
 
+/** The saved state, or undefined when there is none; throws a one-line Error naming the file and
+ * what is wrong with it. */
 export function loadState(dataDir: string): RegistrySnapshot | undefined {
+  const path = join(dataDir, fileName);
   let text: string;
   try {
-    text = readFileSync(join(dataDir, fileName), "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
-    throw error;
+    const { code, message } = error as { code?: string; message: string };
+    if (code === "ENOENT") return undefined;
+    throw new Error(`cannot read the endpoint state file ${path}: ${code ?? message}`);
   }
+  const broken = (problem: string) =>
+    new Error(
+      `the endpoint state file ${path} is broken (${problem}); move it away to start empty`,
+    );
+  let state: unknown;
   try {
-    const state = JSON.parse(text) as RegistrySnapshot;
-    if (!Array.isArray(state.channels) || !Array.isArray(state.streams)) throw new Error();
-    return state;
-  } catch {
-    throw new Error(`${join(dataDir, fileName)} is not a kvsrtc endpoint state file`);
+    state = JSON.parse(text);
+  } catch (error) {
+    throw broken(text.trim() === "" ? "it is empty" : `not JSON: ${(error as Error).message}`);
   }
+  const named = (list: unknown) =>
+    Array.isArray(list) &&
+    list.every((r) => typeof r?.name === "string" && typeof r?.arn === "string");
+  const { channels, streams } = (state ?? {}) as Partial<Record<string, unknown>>;
+  if (!named(channels) || !named(streams)) {
+    throw broken("it needs lists of channels and streams, each with a name and an ARN");
+  }
+  return state as RegistrySnapshot;
 }
 
 export function saveState(dataDir: string, state: RegistrySnapshot): void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, fileName);
-  writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 1));
-  renameSync(`${path}.tmp`, path);
+  const temporary = `${path}.tmp`;
+  const file = openSync(temporary, "w");
+  try {
+    writeSync(file, JSON.stringify(state, null, 1));
+    fsyncSync(file);
+  } finally {
+    closeSync(file);
+  }
+  renameSync(temporary, path);
+  syncDirectory(dataDir);
+}
+
+/** Makes the rename itself durable; a platform that cannot open a directory skips it. */
+function syncDirectory(dir: string): void {
+  let handle: number;
+  try {
+    handle = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(handle);
+  } finally {
+    closeSync(handle);
+  }
 }

@@ -10,7 +10,9 @@ import type {
 interface BunSocket {
   data: { handlers: WebSocketHandlers; peer?: WebSocketPeer };
   readyState: number;
+  /** -1: queued behind backpressure; 0: dropped (past backpressureLimit); else bytes sent. */
   send(data: string): number;
+  getBufferedAmount(): number;
   close(code?: number, reason?: string): void;
 }
 interface BunServer {
@@ -30,6 +32,7 @@ declare const Bun: {
     websocket: {
       idleTimeout?: number;
       sendPings?: boolean;
+      maxPayloadLength?: number;
       open(ws: BunSocket): void;
       message(ws: BunSocket, msg: string | Uint8Array): void;
       close(ws: BunSocket, code: number, reason: string): void;
@@ -43,6 +46,7 @@ function peerOf(ws: BunSocket): WebSocketPeer {
     send: (data) => {
       if (ws.readyState === 1) ws.send(data);
     },
+    bufferedAmount: () => ws.getBufferedAmount(),
     close: (code, reason) => ws.close(code, reason),
   };
   return ws.data.peer;
@@ -69,6 +73,8 @@ function serve(options: ServeOptions): Promise<HttpServer> {
       // Idle and lifetime limits are the endpoint's own business (KVS rules), not Bun's.
       idleTimeout: 0,
       sendPings: true,
+      // Bun closes the socket with 1009 before buffering more than this.
+      maxPayloadLength: options.maxWebSocketMessageBytes,
       open: (ws) => ws.data.handlers.onOpen?.(peerOf(ws)),
       message: (ws, msg) => ws.data.handlers.onMessage?.(peerOf(ws), msg),
       close: (ws, code, reason) => ws.data.handlers.onClose?.(peerOf(ws), code, reason),

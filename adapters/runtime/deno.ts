@@ -1,17 +1,27 @@
 import type { Connection, HttpServer, Runtime, ServeOptions, WebSocketHandlers } from "./types.ts";
 
-function upgrade(req: Request, handlers: WebSocketHandlers): Response {
+function upgrade(
+  req: Request,
+  handlers: WebSocketHandlers,
+  maxMessageBytes: number,
+): Response {
   const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 0 });
   socket.binaryType = "arraybuffer";
   const peer = {
     send: (data: string) => {
       if (socket.readyState === WebSocket.OPEN) socket.send(data);
     },
+    bufferedAmount: () => socket.bufferedAmount,
     close: (code?: number, reason?: string) => socket.close(code, reason),
   };
   socket.onopen = () => handlers.onOpen?.(peer);
-  socket.onmessage = (e) =>
-    handlers.onMessage?.(peer, typeof e.data === "string" ? e.data : new Uint8Array(e.data));
+  socket.onmessage = (e) => {
+    // Deno has no read-side cap to set, so the message is refused once it is whole. A string is
+    // measured in UTF-16 units, never more than its UTF-8 bytes: cheap, and never stricter.
+    const data = typeof e.data === "string" ? e.data : new Uint8Array(e.data);
+    if (data.length > maxMessageBytes) socket.close(1009, "Message too big");
+    else handlers.onMessage?.(peer, data);
+  };
   socket.onclose = (e) => handlers.onClose?.(peer, e.code, e.reason);
   return response;
 }
@@ -26,7 +36,8 @@ function serve(options: ServeOptions): Promise<HttpServer> {
     }, (req, info) => {
       const conn: Connection = {
         remoteAddress: (info.remoteAddr as Deno.NetAddr).hostname,
-        upgradeWebSocket: upgrade,
+        upgradeWebSocket: (upgradeReq, handlers) =>
+          upgrade(upgradeReq, handlers, options.maxWebSocketMessageBytes),
       };
       return options.fetch(req, conn);
     });

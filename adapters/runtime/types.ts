@@ -2,6 +2,9 @@
 
 export interface WebSocketPeer {
   send(data: string): void;
+  /** Bytes sent but not yet handed to the operating system: what a peer that does not read
+   * makes grow (Bun: getBufferedAmount(); Deno: the WebSocket's bufferedAmount). */
+  bufferedAmount(): number;
   close(code?: number, reason?: string): void;
 }
 
@@ -24,6 +27,9 @@ export interface ServeOptions {
   port: number;
   /** PEM text. */
   tls?: { cert: string; key: string };
+  /** A WebSocket message longer than this closes its socket with 1009. Bun refuses it while
+   * reading; Deno hands it over whole (up to its own 64 MiB cap), then it is closed. */
+  maxWebSocketMessageBytes: number;
   fetch(req: Request, conn: Connection): Response | Promise<Response>;
 }
 

@@ -4,7 +4,8 @@
  * viewer go to the master with the viewer's id as senderClientId; the master's go to the viewer it
  * names. A message for a client that is not connected waits for it up to the channel's message
  * TTL, as the service stores it. Bad frames are answered (STATUS_RESPONSE, when they carry a
- * correlationId) or dropped; they never affect anyone else.
+ * correlationId) or dropped; they never affect anyone else. Every buffer a client can fill is
+ * bounded (RelayLimits): message size and rate, connections, and what a client leaves unread.
  */
 import { supersededCloseCode } from "../aws/signaling-messages.ts";
 import { clientLimitExceeded, invalidArgument } from "./errors.ts";
@@ -13,12 +14,17 @@ import {
   goAwayEvent,
   isRefusal,
   parseClientMessage,
+  type RelayedAction,
+  relayedActions,
   relayedEvent,
   statusResponseEvent,
 } from "./signaling-message.ts";
+import { TokenBucket } from "./token-bucket.ts";
 
 export interface SignalingSocket {
   send(text: string): void;
+  /** Bytes sent that the client has not taken yet. */
+  bufferedAmount(): number;
   close(code?: number, reason?: string): void;
 }
 
@@ -29,6 +35,24 @@ export interface RelayLimits {
   maxPayloadChars: number;
   /** Frames longer than this are dropped unread. */
   maxFrameChars: number;
+  /** A frame longer than this closes the socket (1009) before it is buffered whole (a guess:
+   * AWS documents only the payload bound; its gateway closes on far larger frames). */
+  maxMessageBytes: number;
+  /** Relayed messages per second per connection, by action (AWS: 5, 5 and 20). Past the rate a
+   * message is dropped, answered ClientLimitExceededException when it has a correlationId
+   * (AWS's throttling error; that it is sent this way is a guess). */
+  messagesPerSecond: Record<RelayedAction, number>;
+  /** How many seconds' worth of messages may come at once (a guess: AWS quotes rates, not
+   * bursts; a master answering ten viewers sends ten answers and dozens of candidates at once). */
+  messageBurstSeconds: number;
+  /** Bytes sent to a client and not yet taken by it (its socket's buffer, or what waits for
+   * the socket to open); past this the client is closed with 1008 (bound and code are guesses).
+   * Well above a full queue of held messages (maxPendingPerClient x 10 KB), sent in one go. */
+  maxUnsentBytes: number;
+  /** Signaling connections of the whole endpoint, open or upgrading (a guess). */
+  maxConnections: number;
+  /** Of those, admitted but not open yet (a guess). */
+  maxPendingUpgrades: number;
   /** GO_AWAY after this long connected (AWS: 1 h). */
   maxConnectionMs: number;
   /** GO_AWAY after this long without a message from the client (AWS: 10 min). */
@@ -43,6 +67,12 @@ export const awsRelayLimits: RelayLimits = {
   maxViewers: 10,
   maxPayloadChars: 10_240,
   maxFrameChars: 65_536,
+  maxMessageBytes: 1_048_576,
+  messagesPerSecond: { SDP_OFFER: 5, SDP_ANSWER: 5, ICE_CANDIDATE: 20 },
+  messageBurstSeconds: 10,
+  maxUnsentBytes: 4_194_304,
+  maxConnections: 1000,
+  maxPendingUpgrades: 100,
   maxConnectionMs: 3_600_000,
   idleTimeoutMs: 600_000,
   goAwayGraceMs: 60_000,
@@ -78,7 +108,10 @@ class ChannelSession {
 /** One client's WebSocket, from admission to close. */
 export class SignalingConnection {
   #socket?: SignalingSocket;
+  /** What was sent before the socket opened, and its length. */
   #backlog: string[] = [];
+  #backlogChars = 0;
+  readonly #rates: Record<RelayedAction, TokenBucket>;
   #timers: ReturnType<typeof setTimeout>[] = [];
   #idleTimer?: ReturnType<typeof setTimeout>;
   #openDeadline: ReturnType<typeof setTimeout>;
@@ -95,10 +128,25 @@ export class SignalingConnection {
   ) {
     // An upgrade that never opens must not hold a viewer slot.
     this.#openDeadline = setTimeout(() => this.closed(), 10_000);
+    const { messagesPerSecond, messageBurstSeconds } = relay.limits;
+    this.#rates = Object.fromEntries(relayedActions.map((action) => {
+      const rate = messagesPerSecond[action];
+      return [action, new TokenBucket(rate, rate * messageBurstSeconds, relay.now)];
+    })) as Record<RelayedAction, TokenBucket>;
   }
 
   get key(): string {
     return this.role === "MASTER" ? masterKey : this.clientId!;
+  }
+
+  get isOpen(): boolean {
+    return this.#socket !== undefined;
+  }
+
+  /** Names the client in a log line. */
+  get name(): string {
+    const who = this.role === "MASTER" ? "the master" : `viewer ${this.clientId}`;
+    return `${who} of ${this.session.channel.arn}`;
   }
 
   open(socket: SignalingSocket): void {
@@ -111,14 +159,37 @@ export class SignalingConnection {
     const limits = this.relay.limits;
     this.#timers.push(setTimeout(() => this.goAway(), limits.maxConnectionMs));
     this.#touch();
-    for (const text of this.#backlog) socket.send(text);
+    const waiting = [...this.#backlog, ...this.relay.takePending(this.session, this.key)];
     this.#backlog = [];
-    for (const text of this.relay.takePending(this.session, this.key)) socket.send(text);
+    this.#backlogChars = 0;
+    for (const text of waiting) this.send(text);
   }
 
   send(text: string): void {
-    if (this.#socket) this.#socket.send(text);
-    else this.#backlog.push(text);
+    if (this.#closed) return;
+    let unsent: number;
+    if (this.#socket) {
+      this.#socket.send(text);
+      unsent = this.#socket.bufferedAmount();
+    } else {
+      this.#backlog.push(text);
+      unsent = this.#backlogChars += text.length;
+    }
+    if (unsent > this.relay.limits.maxUnsentBytes) {
+      this.relay.onWarning?.(
+        `local endpoint: closing ${this.name}: it has not read ${unsent} bytes ` +
+          `(bound ${this.relay.limits.maxUnsentBytes})`,
+      );
+      this.close(1008, "Messages are not being read");
+    }
+  }
+
+  /** Tell the sender why its message was not relayed, when it gave a correlationId. */
+  refuse(correlationId: string | undefined, errorType: string, description: string): void {
+    this.refusedFrames++;
+    if (correlationId) {
+      this.send(statusResponseEvent(correlationId, errorType, 400, description));
+    }
   }
 
   receive(data: string | Uint8Array): void {
@@ -130,17 +201,16 @@ export class SignalingConnection {
     }
     const message = parseClientMessage(data, this.relay.limits.maxPayloadChars);
     if (isRefusal(message)) {
-      this.refusedFrames++;
-      if (message.correlationId) {
-        this.send(
-          statusResponseEvent(
-            message.correlationId,
-            "InvalidArgumentException",
-            400,
-            message.refused,
-          ),
-        );
-      }
+      this.refuse(message.correlationId, "InvalidArgumentException", message.refused);
+      return;
+    }
+    if (!this.#rates[message.action].take()) {
+      const { action } = message;
+      this.refuse(
+        message.correlationId,
+        "ClientLimitExceededException",
+        `More than ${this.relay.limits.messagesPerSecond[action]} ${action} messages per second.`,
+      );
       return;
     }
     this.relay.route(this.session, this, message);
@@ -182,12 +252,15 @@ export class SignalingRelay {
    * the signaling latency of a real service can be reproduced on loopback.
    */
   testDelayMs = 0;
+  /** Where a client cut off or refused at a bound is reported. */
+  onWarning?: (line: string) => void;
 
-  constructor(readonly limits: RelayLimits = awsRelayLimits, private now = () => Date.now()) {}
+  constructor(readonly limits: RelayLimits = awsRelayLimits, readonly now = () => Date.now()) {}
 
   /**
    * Admit a WebSocket before it is upgraded; throws a ServiceError (sent as the upgrade's HTTP
-   * status) when the channel already has its maximum of viewers.
+   * status) when the channel already has its maximum of viewers, or the endpoint its maximum of
+   * connections.
    */
   admit(channel: RelayChannel, role: Role, clientId?: string): SignalingConnection {
     if (role === "VIEWER" && !clientId) {
@@ -201,6 +274,7 @@ export class SignalingRelay {
         `The maximum number of viewers (${this.limits.maxViewers}) are already connected to the channel.`,
       );
     }
+    if (!previous) this.#checkCapacity(channel.arn);
     previous?.close(
       supersededCloseCode,
       role === "MASTER" ? "A new master connected" : "Replaced by a newer connection",
@@ -216,6 +290,21 @@ export class SignalingRelay {
     return connection;
   }
 
+  /** A new connection would pass the endpoint's bound on connections, or on pending upgrades. */
+  #checkCapacity(channelArn: string): void {
+    const all = this.connections();
+    const upgrading = all.filter((c) => !c.isOpen).length;
+    const { maxConnections, maxPendingUpgrades } = this.limits;
+    const full = all.length >= maxConnections
+      ? `${all.length} signaling connections are open or upgrading (bound ${maxConnections})`
+      : upgrading >= maxPendingUpgrades
+      ? `${upgrading} WebSocket upgrades are pending (bound ${maxPendingUpgrades})`
+      : undefined;
+    if (!full) return;
+    this.onWarning?.(`local endpoint: refused a signaling connection to ${channelArn}: ${full}`);
+    throw clientLimitExceeded(`The endpoint cannot take more connections: ${full}.`);
+  }
+
   route(session: ChannelSession, from: SignalingConnection, message: ClientMessage): void {
     let recipient: string;
     let text: string;
@@ -225,9 +314,8 @@ export class SignalingRelay {
     } else {
       if (!message.recipientClientId) {
         // Recipient-less master messages belong to a storage session (spec §4.2), not built yet.
-        this.#refuse(
-          from,
-          message,
+        from.refuse(
+          message.correlationId,
           "InvalidArgumentException",
           "A message from the master needs a recipientClientId.",
         );
@@ -265,9 +353,8 @@ export class SignalingRelay {
     const tooManyRecipients = !session.pending.has(recipient) &&
       session.pending.size >= this.limits.maxViewers + 1;
     if (kept.length >= this.limits.maxPendingPerClient || tooManyRecipients) {
-      this.#refuse(
-        from,
-        message,
+      from.refuse(
+        message.correlationId,
         "ClientLimitExceededException",
         `Client ${
           recipient === masterKey ? "MASTER" : recipient
@@ -277,18 +364,6 @@ export class SignalingRelay {
     }
     kept.push({ text, expiresAt: now + session.channel.messageTtlSeconds * 1000, offerFrom });
     session.pending.set(recipient, kept);
-  }
-
-  #refuse(
-    from: SignalingConnection,
-    message: ClientMessage,
-    errorType: string,
-    description: string,
-  ) {
-    from.refusedFrames++;
-    if (message.correlationId) {
-      from.send(statusResponseEvent(message.correlationId, errorType, 400, description));
-    }
   }
 
   takePending(session: ChannelSession, key: string): string[] {

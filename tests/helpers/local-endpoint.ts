@@ -1,6 +1,7 @@
 /** Test-side tools for the local endpoint: presigned signaling URLs, a WebSocket client that
- * queues what it receives, and a raw HTTP upgrade to read a refused handshake's status. */
-import { connect } from "node:net";
+ * queues what it receives, and a raw HTTP upgrade to read a refused handshake's status (or to
+ * hold an accepted one open without ever reading from it). */
+import { connect, type Socket } from "node:net";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 
@@ -115,11 +116,16 @@ export class TestSignalingSocket {
 export const base64Json = (value: unknown) => btoa(JSON.stringify(value));
 export const fromBase64Json = (text: string) => JSON.parse(atob(text));
 
-/** Sends a WebSocket upgrade by hand and returns the HTTP status, headers and body of the answer. */
-export function rawUpgrade(url: string): Promise<{
+/**
+ * Sends a WebSocket upgrade by hand and returns the HTTP status, headers and body of the answer.
+ * With `stopReading` the socket is kept, and read no more after the answer's head: a client that
+ * never takes what the server sends it.
+ */
+export function rawUpgrade(url: string, options: { stopReading?: boolean } = {}): Promise<{
   status: number;
   headers: Map<string, string>;
   body: string;
+  socket: Socket;
 }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -144,11 +150,17 @@ export function rawUpgrade(url: string): Promise<{
       }));
       const length = Number(headers.get("content-length") ?? 0);
       if (text.length < end + 4 + length) return;
-      socket.destroy();
+      if (options.stopReading) {
+        socket.removeAllListeners("data");
+        socket.pause();
+      } else {
+        socket.destroy();
+      }
       resolve({
         status: Number(statusLine.split(" ")[1]),
         headers,
         body: text.slice(end + 4, end + 4 + length),
+        socket,
       });
     });
     socket.on("error", reject);

@@ -1,7 +1,8 @@
 /**
  * The signaling WebSocket of the local endpoint with real sockets on loopback: one master and ten
  * viewers exchanging offers, answers and candidates, the limits, and bad input that must not
- * disturb anyone else.
+ * disturb anyone else; then the bounds on message size and rate, connections, and a client that
+ * never reads.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +11,12 @@ import {
   DeleteSignalingChannelCommand,
   KinesisVideoClient,
 } from "@aws-sdk/client-kinesis-video";
-import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import {
+  type LocalEndpoint,
+  type LocalEndpointOptions,
+  startLocalEndpoint,
+} from "../../adapters/local/mod.ts";
+import { awsRelayLimits } from "../../core/local-endpoint/signaling-relay.ts";
 import { supersededCloseCode } from "../../core/aws/signaling-messages.ts";
 import {
   base64Json,
@@ -316,5 +322,161 @@ describe("signaling connection lifetime", () => {
       assert.equal(socket.events.filter((e) => e.messageType === "GO_AWAY").length, 1);
       assert.equal((await socket.closed).code, 1001);
     }
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or a failure naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe("local endpoint signaling bounds", () => {
+  /** Runs `body` against an endpoint of its own, collecting the warnings it reports. */
+  async function withEndpoint(
+    options: LocalEndpointOptions,
+    body: (endpoint: LocalEndpoint, warnings: string[]) => Promise<void>,
+  ) {
+    const warnings: string[] = [];
+    const endpoint = await startLocalEndpoint({ ...options, onWarning: (l) => warnings.push(l) });
+    try {
+      await body(endpoint, warnings);
+    } finally {
+      await endpoint.stop({ graceMs: 10 });
+    }
+  }
+
+  test("a payload over 10 KB gets a STATUS_RESPONSE; a message over the size bound closes the socket with 1009", async () => {
+    await withEndpoint({}, async (endpoint) => {
+      const arn = await createChannel(endpoint, "big");
+      const master = await TestSignalingSocket.open(await signalingUrl(endpoint, arn));
+      const viewer = await TestSignalingSocket.open(await signalingUrl(endpoint, arn, "big"));
+      viewer.send({ action: "SDP_OFFER", messagePayload: "QUFB".repeat(3000), correlationId: "l" });
+      const status = await viewer.next((e) => e.messageType === "STATUS_RESPONSE");
+      assert.equal(status.statusResponse?.errorType, "InvalidArgumentException");
+      assert.match(status.statusResponse!.description, /at most 10240 are allowed/);
+      viewer.send("A".repeat(awsRelayLimits.maxMessageBytes + 1));
+      const closed = await within(viewer.closed, 5000, "the close after an over-size message");
+      assert.equal(closed.code, 1009);
+      assert.equal(master.events.length, 0);
+      await master.close();
+    });
+  });
+
+  test("ICE candidates past 20 per second are refused with ClientLimitExceededException", async () => {
+    await withEndpoint({ limits: { messageBurstSeconds: 1 } }, async (endpoint) => {
+      const arn = await createChannel(endpoint, "rate");
+      const master = await TestSignalingSocket.open(await signalingUrl(endpoint, arn));
+      const viewer = await TestSignalingSocket.open(await signalingUrl(endpoint, arn, "fast"));
+      const sent = 60;
+      for (let i = 0; i < sent; i++) {
+        viewer.send({
+          action: "ICE_CANDIDATE",
+          messagePayload: candidate(i),
+          correlationId: `c${i}`,
+        });
+      }
+      const throttled = await viewer.next((e) => e.messageType === "STATUS_RESPONSE");
+      assert.equal(throttled.statusResponse?.errorType, "ClientLimitExceededException");
+      assert.match(
+        throttled.statusResponse!.description,
+        /More than 20 ICE_CANDIDATE messages per second/,
+      );
+      const deadline = Date.now() + 5000;
+      while (master.events.length + viewer.events.length + 1 < sent && Date.now() < deadline) {
+        await sleep(20);
+      }
+      assert.equal(
+        master.events.length + viewer.events.length + 1,
+        sent,
+        "each relayed or refused",
+      );
+      assert.ok(master.events.length < 30, `${master.events.length} relayed at once`);
+      await sleep(1100);
+      master.events.length = 0;
+      viewer.send({ action: "ICE_CANDIDATE", messagePayload: candidate(99) });
+      await master.next((e) => e.messageType === "ICE_CANDIDATE");
+      await Promise.all([master.close(), viewer.close()]);
+    });
+  });
+
+  test("past the endpoint's bound on connections an upgrade is refused, with a warning", async () => {
+    await withEndpoint({ limits: { maxConnections: 3 } }, async (endpoint, warnings) => {
+      const arn = await createChannel(endpoint, "crowd");
+      const master = await TestSignalingSocket.open(await signalingUrl(endpoint, arn));
+      const viewers = [
+        await TestSignalingSocket.open(await signalingUrl(endpoint, arn, "a")),
+        await TestSignalingSocket.open(await signalingUrl(endpoint, arn, "b")),
+      ];
+      const url = await signalingUrl(endpoint, arn, "c");
+      const refusal = await rawUpgrade(url.replace("ws:", "http:"));
+      assert.equal(refusal.status, 400);
+      assert.equal(refusal.headers.get("x-amzn-errortype"), "ClientLimitExceededException");
+      assert.match(
+        JSON.parse(refusal.body).Message,
+        /3 signaling connections are open or upgrading \(bound 3\)/,
+      );
+      assert.deepEqual(warnings, [
+        `local endpoint: refused a signaling connection to ${arn}: ` +
+        "3 signaling connections are open or upgrading (bound 3)",
+      ]);
+      await viewers[1].close();
+      let admitted: TestSignalingSocket | undefined;
+      for (let i = 0; !admitted && i < 50; i++) {
+        admitted = await TestSignalingSocket.open(url).catch(() => sleep(50).then(() => undefined));
+      }
+      assert.ok(admitted, "a freed slot is taken again");
+      await Promise.all([master.close(), viewers[0].close(), admitted.close()]);
+    });
+  });
+
+  test("a master that never reads is cut off past its bound of unread bytes, and named", async () => {
+    const maxUnsentBytes = 262_144;
+    const limits = {
+      maxUnsentBytes,
+      // What waits for the next master is sent to it at once: it must fit in the bound.
+      maxPendingPerClient: 10,
+      messagesPerSecond: { SDP_OFFER: 5, SDP_ANSWER: 5, ICE_CANDIDATE: 1_000_000 },
+    };
+    await withEndpoint({ limits }, async (endpoint, warnings) => {
+      const arn = await createChannel(endpoint, "deaf");
+      const deaf = await rawUpgrade(
+        (await signalingUrl(endpoint, arn)).replace("ws:", "http:"),
+        { stopReading: true },
+      );
+      assert.equal(deaf.status, 101);
+      const viewers = await Promise.all(
+        ["x", "y", "z"].map(async (id) =>
+          TestSignalingSocket.open(await signalingUrl(endpoint, arn, id))
+        ),
+      );
+      const payload = "QUFB".repeat(2500);
+      const cutOff = () => warnings.find((w) => w.includes("closing the master"));
+      // Kernel buffers on loopback take megabytes before the endpoint's own buffer grows.
+      for (let relayed = 0; !cutOff() && relayed < 200_000_000; relayed += 60 * payload.length) {
+        for (const viewer of viewers) {
+          for (let i = 0; i < 20; i++) {
+            viewer.send({ action: "ICE_CANDIDATE", messagePayload: payload });
+          }
+        }
+        await sleep(5);
+      }
+      assert.match(
+        cutOff() ?? "no warning",
+        new RegExp(
+          `closing the master of ${arn}: it has not read \\d+ bytes \\(bound ${maxUnsentBytes}\\)`,
+        ),
+      );
+      deaf.socket.destroy();
+      const master = await TestSignalingSocket.open(await signalingUrl(endpoint, arn));
+      viewers[0].send({ action: "SDP_OFFER", messagePayload: offer("x") });
+      await master.next((e) => e.messageType === "SDP_OFFER" && e.senderClientId === "x");
+      await Promise.all([master, ...viewers].map((s) => s.close()));
+    });
   });
 });
