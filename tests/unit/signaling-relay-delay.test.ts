@@ -11,7 +11,8 @@ function socket() {
   const received: { text: string; at: number }[] = [];
   return {
     received,
-    send: (text: string) => received.push({ text, at: performance.now() }),
+    send: (text: string) => void received.push({ text, at: performance.now() }),
+    bufferedAmount: () => 0,
     close() {},
   };
 }
