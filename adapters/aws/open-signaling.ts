@@ -33,6 +33,11 @@ export interface SignalingSession {
   clientId?: string;
   /** The current ICE servers (STUN first, then TURN); refreshed in the background. */
   readonly iceServers: IceServer[];
+  /**
+   * How long the newest GetIceServerConfig took: one HTTPS round trip to the signaling
+   * service, an upper bound on its network round trip (it includes the service's work).
+   */
+  readonly signalingRoundTripMs: number;
   signaling: SignalingClient;
   kvs: KvsClient;
   readonly endpoints: SignalingEndpoints;
@@ -88,8 +93,11 @@ export async function openSignaling(options: OpenSignalingOptions): Promise<Sign
   let iceServers: IceServer[] = [];
   let iceTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let roundTripMs = 0;
   const refreshIceServers = async () => {
+    const sentAt = performance.now();
     const config = await kvs.getIceServerConfig(endpoints.https, channelArn, clientId);
+    roundTripMs = performance.now() - sentAt;
     iceServers = [...(target.stunUrl ? [{ urls: [target.stunUrl] }] : []), ...config.iceServers];
     if (iceTimer) clearTimeout(iceTimer);
     if (config.ttlSeconds !== undefined && !closed) {
@@ -146,6 +154,9 @@ export async function openSignaling(options: OpenSignalingOptions): Promise<Sign
     clientId,
     get iceServers() {
       return iceServers;
+    },
+    get signalingRoundTripMs() {
+      return roundTripMs;
     },
     signaling,
     kvs,

@@ -35,6 +35,8 @@ export interface MasterOptions {
   timer?: ConnectionTimer;
   connectTimeoutMs?: number;
   disconnectGraceMs?: number;
+  /** The longest a peer's candidates wait for our answer to reach it (PeerSession). */
+  candidateHoldMs?: number;
 }
 
 export interface MasterEvents {
@@ -49,6 +51,9 @@ export interface MasterEvents {
   storageLeft: [reason: string, storage: PeerSession];
   message: [clientId: string, text: string];
 }
+
+/** See PeerSession.acceptsCandidates. */
+const defaultCandidateHoldMs = 1000;
 
 export class Master extends EventEmitter<MasterEvents> {
   readonly viewers = new Map<string, PeerSession>();
@@ -128,15 +133,12 @@ export class Master extends EventEmitter<MasterEvents> {
       this.#refused(identity, reason);
       return;
     }
-    let session: PeerSession;
     try {
-      session = this.#start(identity, offer);
+      this.#start(identity, offer);
     } catch (error) {
       this.#early.departed(key);
       this.#refused(identity, `cannot answer its offer: ${(error as Error).message}`);
-      return;
     }
-    for (const c of this.#early.release(key)) session.addRemoteCandidate(c);
   }
 
   #start(identity: PeerIdentity, offer: SessionDescription): PeerSession {
@@ -156,6 +158,12 @@ export class Master extends EventEmitter<MasterEvents> {
       sendCandidate: (c) => signaling.sendIceCandidate(c, to),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       disconnectGraceMs: this.#o.disconnectGraceMs ?? 5_000,
+      candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
+    });
+    const key = session.key;
+    this.#early.returned(key);
+    session.once("acceptsCandidates", () => {
+      for (const c of this.#early.release(key)) session.addRemoteCandidate(c);
     });
     if (identity.kind === "storage") this.#serveStorage(session);
     else this.#serveViewer(identity.clientId, session);
@@ -205,7 +213,7 @@ export class Master extends EventEmitter<MasterEvents> {
     const identity = this.#sender(clientId, "an ICE candidate");
     if (!identity) return;
     const session = this.#session(identity);
-    if (session) session.addRemoteCandidate(candidate);
+    if (session?.acceptsCandidates) session.addRemoteCandidate(candidate);
     else this.#early.hold(peerKey(identity), candidate);
   }
 }

@@ -47,9 +47,13 @@ export interface PeerSessionOptions {
   connectTimeoutMs: number;
   /** How long a disconnected peer may take to come back. */
   disconnectGraceMs: number;
+  /** The longest the peer's candidates wait for our answer to reach it (see acceptsCandidates). */
+  candidateHoldMs: number;
 }
 
 export interface PeerSessionEvents {
+  /** The peer's ICE candidates may be given now (acceptsCandidates became true). */
+  acceptsCandidates: [];
   connected: [];
   message: [text: string];
   closed: [reason: string];
@@ -74,6 +78,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #unsubscribe?: () => void;
   #dataChannels: DataChannel[] = [];
+  #acceptsCandidates = false;
   #closed = false;
 
   constructor(o: PeerSessionOptions) {
@@ -115,12 +120,28 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       this.close((error as Error).message);
       throw error;
     }
+    this.peer.once("iceConnected", () => this.#acceptCandidates());
+    this.#after(o.candidateHoldMs, () => this.#acceptCandidates());
     this.#unsubscribe = o.broadcast.subscribe((frame) => {
       this.senders.get(frame.kind)?.sender.pump();
       this.#markFirstFrame();
     });
     const sr = setInterval(() => this.#sendReports(), senderReportIntervalMs);
     this.#timers.add(sr);
+  }
+
+  /**
+   * Whether the peer's ICE candidates may be given yet. Not until the peer has our answer: the
+   * master answers DTLS "active" (answer.ts), so its ClientHello follows its own ICE. Given a
+   * viewer's early candidates (browsers and the SDKs trickle right after their offer), our
+   * checks could succeed before the answer reached the viewer, whose DTLS then drops the
+   * ClientHello, and the handshake waits for its 1 s retransmission. Held, they are not needed
+   * wherever the viewer's own checks reach us: those start once it has the answer, and connect
+   * our ICE through a peer-reflexive pair. Where they cannot (NAT, TURN), the hold ends after
+   * `candidateHoldMs`, a bound on the answer's way to the peer.
+   */
+  get acceptsCandidates(): boolean {
+    return this.#acceptsCandidates;
   }
 
   addRemoteCandidate(candidate: IceCandidate): void {
@@ -156,6 +177,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     });
     this.senders.set(kind, { sender, track });
     track.onOpen(() => {
+      this.#acceptCandidates();
       this.peer.trackOpened();
       sender.start();
       this.#markFirstFrame();
@@ -168,6 +190,12 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
         this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
       }
     });
+  }
+
+  #acceptCandidates() {
+    if (this.#acceptsCandidates || this.#closed) return;
+    this.#acceptsCandidates = true;
+    this.emit("acceptsCandidates");
   }
 
   #markFirstFrame() {

@@ -48,6 +48,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
   const broadcast = new Broadcast({ ring });
   for (const r of [broadcast.video, broadcast.audio]) warnOnRetransmitLoss(r, options.log);
   const master = new Master({
+    candidateHoldMs: candidateHoldFor(session.signalingRoundTripMs),
     ...masterOptions,
     signaling: session.signaling,
     iceServers: () => session.iceServers,
@@ -66,6 +67,17 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
       session.close();
     },
   };
+}
+
+/**
+ * How long a viewer's candidates wait for our answer to reach it, where its own checks cannot
+ * reach us (PeerSession.acceptsCandidates): the answer goes to the service and on to the
+ * viewer, about one of our round trips to the service if the viewer is as far from it; three,
+ * and at least 250 ms, leave room for a slower viewer. Measured on loopback: no cost where the
+ * viewer's checks do reach us; see README, "First frame under signaling latency".
+ */
+function candidateHoldFor(signalingRoundTripMs: number): number {
+  return Math.max(250, 3 * signalingRoundTripMs);
 }
 
 /** One warning per this many evictions: a bitrate over the cap would otherwise warn per frame. */

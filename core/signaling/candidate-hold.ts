@@ -63,6 +63,11 @@ export class CandidateHold<C> {
     return entry?.candidates ?? [];
   }
 
+  /** The peer is back (a new offer): its candidates are held again, not dropped. */
+  returned(peer: string): void {
+    this.#departed.delete(peer);
+  }
+
   /** The peer has gone: drops what was held, and its late candidates for the hold time. */
   departed(peer: string): void {
     this.#held.delete(peer);

@@ -51,7 +51,7 @@ describe("master session manager: viewers and the storage peer", () => {
     return makeViewerOffer(peer).offer;
   }
 
-  function startMaster(maxViewers: number) {
+  function startMaster(maxViewers: number, candidateHoldMs?: number) {
     const signaling = new ScriptedSignaling();
     const log = recordingLog();
     const master = new Master({
@@ -61,6 +61,7 @@ describe("master session manager: viewers and the storage peer", () => {
       log,
       maxViewers,
       bindAddress: "127.0.0.1",
+      candidateHoldMs,
     });
     masters.push(master);
     return { signaling, log, master };
@@ -111,8 +112,8 @@ describe("master session manager: viewers and the storage peer", () => {
     assert.match(log.warnings[0], /SDP offer without a sender client id/);
   });
 
-  test("candidates before a peer's offer are held, then given to its session", () => {
-    const { signaling, master } = startMaster(10);
+  test("candidates before a peer's offer are held until the peer can have the answer, then given to its session", async () => {
+    const { signaling, master } = startMaster(10, 100);
     master.expectStoragePeer();
     const candidate = (port: number): IceCandidate => ({
       candidate: `candidate:1 1 UDP 2122260223 127.0.0.1 ${port} typ host`,
@@ -124,7 +125,11 @@ describe("master session manager: viewers and the storage peer", () => {
     assert.equal(master.earlyCandidateCount, 2, "one held list per peer");
     signaling.emit("sdpOffer", offer("early"), "early");
     signaling.emit("sdpOffer", offer("storage"), undefined);
-    assert.equal(master.earlyCandidateCount, 0, "released to the sessions");
+    signaling.emit("iceCandidate", candidate(50003), "early");
+    assert.equal(master.earlyCandidateCount, 2, "still held: the answers are on their way");
+    assert.equal(master.viewers.get("early")!.acceptsCandidates, false);
+    await until(() => master.earlyCandidateCount === 0, 5_000, "the hold to end");
+    assert.ok(master.viewers.get("early")!.acceptsCandidates, "released to the sessions");
     master.viewers.get("early")!.close("done");
     signaling.emit("iceCandidate", candidate(50002), "early");
     assert.equal(master.earlyCandidateCount, 0, "a departed viewer's late candidate is dropped");
