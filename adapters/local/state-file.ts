@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RegistrySnapshot } from "../../core/local-endpoint/registry.ts";
+import { parseRegistrySnapshot } from "../../core/local-endpoint/state-snapshot.ts";
 
 const fileName = "kvsrtc-endpoint-state.json";
 
@@ -14,11 +15,11 @@ export function loadState(dataDir: string): RegistrySnapshot | undefined {
     throw error;
   }
   try {
-    const state = JSON.parse(text) as RegistrySnapshot;
-    if (!Array.isArray(state.channels) || !Array.isArray(state.streams)) throw new Error();
-    return state;
-  } catch {
-    throw new Error(`${join(dataDir, fileName)} is not a kvsrtc endpoint state file`);
+    return parseRegistrySnapshot(text);
+  } catch (error) {
+    throw new Error(
+      `${join(dataDir, fileName)} is not a kvsrtc endpoint state file: ${(error as Error).message}`,
+    );
   }
 }
 
