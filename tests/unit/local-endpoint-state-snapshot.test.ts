@@ -20,8 +20,8 @@ describe("state snapshot parse", () => {
     assert.deepEqual(parseRegistrySnapshot(text), JSON.parse(text));
   });
 
-  // Found by the fuzzer (state-file): these were accepted, then crashed the Registry or an
-  // operation with a TypeError.
+  // The old parse checked only that both lists were there: these were accepted, then crashed
+  // the Registry or an operation with a TypeError (the fuzzer's state-file target feeds them).
   test("refuses a record that is not an object, or has a member of the wrong type", () => {
     const state = JSON.parse(savedState());
     const refused = (change: (s: typeof state) => void) => {
