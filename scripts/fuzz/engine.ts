@@ -7,8 +7,9 @@ import type { FuzzTarget } from "./target.ts";
 
 /** A case slower than this is counted as a hang. */
 export const hangBoundMs = 250;
-/** Findings kept in detail per target (the counts go on). */
+/** Findings kept in detail per target (the counts go on), and the characters of input shown. */
 const keptFindings = 5;
+const shownChars = 4000;
 
 export interface Finding {
   kind: "crash" | "hang";
@@ -68,7 +69,7 @@ export async function runTarget(target: FuzzTarget, options: RunOptions): Promis
         kind: crashed ? "crash" : "hang",
         case: index,
         error: crashed ? describe(thrown) : `took ${ms.toFixed(0)} ms`,
-        input: target.show(input),
+        input: target.show(input).slice(0, shownChars),
       });
     }
   }

@@ -71,6 +71,13 @@ export function mutateBytes(seed: Uint8Array, rng: Rng, other: Uint8Array = seed
   return bytes;
 }
 
+/**
+ * Characters a line repeat adds at most: more than any input the endpoint or a peer accepts
+ * (request bodies, signaling frames and SDP are all bounded well below), so bigger inputs
+ * would only measure JSON.parse.
+ */
+const maxRepeatedChars = 1 << 20;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -88,9 +95,15 @@ function mutateLines(seed: string, rng: Rng, other: string): string {
     case 0:
       lines.splice(at, 1 + rng.below(3));
       break;
-    case 1:
-      lines.splice(at, 0, ...Array(1 + rng.below(rng.chance(0.1) ? 5000 : 4)).fill(lines[at]));
+    case 1: {
+      // Many copies of a short line; never past `maxRepeatedChars` in all.
+      const copies = Math.min(
+        1 + rng.below(rng.chance(0.1) ? 5000 : 4),
+        Math.ceil(maxRepeatedChars / (lines[at].length + 1)),
+      );
+      lines.splice(at, 0, ...Array(copies).fill(lines[at]));
       break;
+    }
     case 2:
       [lines[at], lines[lines.length - 1 - at]] = [lines[lines.length - 1 - at], lines[at]];
       break;
