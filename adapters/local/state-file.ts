@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { RegistrySnapshot } from "../../core/local-endpoint/registry.ts";
+import { parseRegistrySnapshot } from "../../core/local-endpoint/state-snapshot.ts";
 
 const fileName = "kvsrtc-endpoint-state.json";
 
@@ -33,20 +34,12 @@ export function loadState(dataDir: string): RegistrySnapshot | undefined {
     new Error(
       `the endpoint state file ${path} is broken (${problem}); move it away to start empty`,
     );
-  let state: unknown;
+  if (text.trim() === "") throw broken("it is empty");
   try {
-    state = JSON.parse(text);
+    return parseRegistrySnapshot(text);
   } catch (error) {
-    throw broken(text.trim() === "" ? "it is empty" : `not JSON: ${(error as Error).message}`);
+    throw broken((error as Error).message);
   }
-  const named = (list: unknown) =>
-    Array.isArray(list) &&
-    list.every((r) => typeof r?.name === "string" && typeof r?.arn === "string");
-  const { channels, streams } = (state ?? {}) as Partial<Record<string, unknown>>;
-  if (!named(channels) || !named(streams)) {
-    throw broken("it needs lists of channels and streams, each with a name and an ARN");
-  }
-  return state as RegistrySnapshot;
 }
 
 export function saveState(dataDir: string, state: RegistrySnapshot): void {

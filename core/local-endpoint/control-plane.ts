@@ -141,6 +141,9 @@ const createSignalingChannel: Operation = (body, { registry, now }) => {
   const type = optionalEnum(body, "ChannelType", ["SINGLE_MASTER", "FULL_MESH"] as const);
   const ttl = messageTtl(body);
   const tags = (optionalArray(body, "Tags", 0, 50) ?? []).map((tag) => {
+    if (tag === null || typeof tag !== "object" || Array.isArray(tag)) {
+      throw invalidArgument("Each of Tags must be an object with a Key and a Value.");
+    }
     const t = tag as JsonObject;
     return {
       Key: requiredString(t, "Key", { min: 1, max: 128 }),
@@ -208,9 +211,10 @@ const getSignalingChannelEndpoint: Operation = (body, { registry, urls }) => {
   // One local host serves both roles: the WebSocket's query says which one connects.
   optionalEnum(config, "Role", ["MASTER", "VIEWER"] as const);
   const wanted = (optionalArray(config, "Protocols", 1, 5) ?? ["WSS", "HTTPS"]).map((p) => {
-    const upper = String(p).toUpperCase();
+    // Not String(p): a JSON object with a "toString" member makes that throw a TypeError.
+    const upper = typeof p === "string" ? p.toUpperCase() : "";
     if (!(protocols as readonly string[]).includes(upper)) {
-      throw invalidArgument(`Protocol '${p}' is not one of ${protocols.join(", ")}.`);
+      throw invalidArgument(`Protocol ${JSON.stringify(p)} is not one of ${protocols.join(", ")}.`);
     }
     return upper as typeof protocols[number];
   });
@@ -270,6 +274,7 @@ const createStream: Operation = (body, { registry, now }) => {
   if (Object.keys(tags).length > 50) {
     throw new ServiceError("TagsPerResourceExceededLimitException", 400, "At most 50 tags.");
   }
+  for (const key of Object.keys(tags)) requiredString(tags, key, { min: 0, max: 256 });
   if (registry.streams.has(streamName)) {
     throw resourceInUse(`The stream ${streamName} already exists.`);
   }
@@ -291,7 +296,7 @@ const createStream: Operation = (body, { registry, now }) => {
     status: "ACTIVE",
     creationMs,
     dataRetentionInHours: retention,
-    tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)])),
+    tags: tags as Record<string, string>,
   };
   registry.streams.set(streamName, stream);
   registry.changed();

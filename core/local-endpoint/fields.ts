@@ -21,7 +21,7 @@ export function parseJsonObject(bytes: Uint8Array): JsonObject {
 }
 
 /** AWS names members in validation messages with a lower-case first letter. */
-const memberPath = (key: string) => key[0].toLowerCase() + key.slice(1);
+const memberPath = (key: string) => key.slice(0, 1).toLowerCase() + key.slice(1);
 
 function violation(key: string, value: unknown, rule: string) {
   const shown = typeof value === "string" ? value : JSON.stringify(value);

@@ -45,6 +45,13 @@ export interface VerifiedCaller {
 const algorithm = "AWS4-HMAC-SHA256";
 const maxSkewMs = 5 * 60_000;
 const maxPresignedExpiresSeconds = 604_800;
+/** An HTTP field name (RFC 9110 5.1), lower-cased as SignedHeaders are. */
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/**
+ * Query parameters read: a presigned URL has 8, KVS's operations take none. The bound keeps a
+ * hostile query (thousands of repeats of a name) from costing seconds of signing work.
+ */
+const maxQueryParameters = 64;
 const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 interface AuthParts {
@@ -96,7 +103,10 @@ export async function verifySigV4(
   if (!auth.signedHeaders.includes("host")) {
     throw invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  const missing = auth.signedHeaders.filter((name) => !request.headers.has(name));
+  // A name that is not an HTTP token is no header of the request (and Headers.has would throw).
+  const missing = auth.signedHeaders.filter((name) =>
+    !headerNamePattern.test(name) || !request.headers.has(name)
+  );
   if (missing.length > 0) {
     throw incompleteSignature(`Signed header(s) missing from the request: ${missing.join(", ")}.`);
   }
@@ -315,7 +325,13 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 function parseQuery(raw: string): Map<string, string[]> {
   const query = new Map<string, string[]>();
   if (raw === "") return query;
-  for (const pair of raw.split("&")) {
+  const pairs = raw.split("&");
+  if (pairs.length > maxQueryParameters) {
+    throw incompleteSignature(
+      `The query has ${pairs.length} parameters; at most ${maxQueryParameters} are read.`,
+    );
+  }
+  for (const pair of pairs) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
     const [name, value] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];

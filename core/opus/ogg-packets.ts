@@ -55,7 +55,7 @@ export function* oggPackets(bytes: Uint8Array): Generator<OggPacket> {
 let crcTable: Uint32Array | undefined;
 
 /** Ogg's CRC-32: polynomial 0x04c11db7, not reflected, initial 0, CRC field taken as zero. */
-function oggCrc(page: Uint8Array): number {
+export function oggCrc(page: Uint8Array): number {
   crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
     let r = n << 24;
     for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;

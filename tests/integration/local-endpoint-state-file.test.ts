@@ -80,7 +80,9 @@ describe("local endpoint state file", () => {
       assert.equal(lines.length, 1, serve.output.stderr);
       assert.match(
         lines[0],
-        new RegExp(`^kvsrtc serve: the endpoint state file .*${stateFile} is broken \\(not JSON: `),
+        new RegExp(
+          `^kvsrtc serve: the endpoint state file .*${stateFile} is broken \\(it is not JSON\\)`,
+        ),
       );
     }),
   );
@@ -92,7 +94,9 @@ describe("local endpoint state file", () => {
       writeFileSync(path, "");
       assert.throws(() => loadState(dir), /state file .* is broken \(it is empty\)/);
       writeFileSync(path, '{"channels": [1], "streams": []}');
-      assert.throws(() => loadState(dir), /is broken \(it needs lists of channels and streams/);
+      assert.throws(() => loadState(dir), /is broken \(channel 0 is not an object\)/);
+      writeFileSync(path, "[]");
+      assert.throws(() => loadState(dir), /is broken \(it has no channels and streams lists\)/);
       return Promise.resolve();
     }),
   );

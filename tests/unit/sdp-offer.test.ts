@@ -10,40 +10,7 @@ import { parseSps } from "../../core/h264/sps.ts";
 import { parameterSets } from "../../core/media/media-frame.ts";
 import { findNalUnits } from "../../core/h264/nal-unit.ts";
 import { sampleFrames } from "./support/samples.ts";
-
-// Trimmed from a Chromium offer: several H.264 profiles, RTX, Opus and a data channel.
-const chromiumOffer = [
-  "v=0",
-  "o=- 1 2 IN IP4 127.0.0.1",
-  "s=-",
-  "t=0 0",
-  "a=group:BUNDLE 0 1 2",
-  "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 106 127",
-  "a=mid:0",
-  "a=recvonly",
-  "a=rtpmap:96 VP8/90000",
-  "a=rtpmap:97 rtx/90000",
-  "a=fmtp:97 apt=96",
-  "a=rtpmap:102 H264/90000",
-  "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f",
-  "a=rtpmap:103 H264/90000",
-  "a=fmtp:103 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f",
-  "a=rtpmap:104 H264/90000",
-  "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-  "a=rtpmap:106 H264/90000",
-  "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032",
-  "a=rtpmap:127 H264/90000",
-  "a=fmtp:127 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111 63",
-  "a=mid:1",
-  "a=recvonly",
-  "a=rtpmap:111 opus/48000/2",
-  "a=fmtp:111 minptime=10;useinbandfec=1",
-  "a=rtpmap:63 red/48000/2",
-  "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-  "a=mid:2",
-  "",
-].join("\r\n");
+import { chromiumOffer } from "./support/sdp-offers.ts";
 
 test("an offer's media sections: kind, mid, index, direction and formats in offer order", () => {
   const [video, audio, data] = parseMediaSections(chromiumOffer);

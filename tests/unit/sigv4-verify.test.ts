@@ -150,4 +150,25 @@ describe("SigV4 verification", () => {
       await refusal(verifySigV4(headerSigned({ authorization }), options));
     }
   });
+
+  // Found by the fuzzer (npm run fuzz, sigv4-verify): a SignedHeaders name that is no HTTP
+  // field name made Headers.has throw a TypeError, answered as a 500 InternalFailure.
+  test("refuses a SignedHeaders name that is not a header name as a missing header", async () => {
+    const authorization =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-west-2/kinesisvideo/" +
+      "aws4_request, SignedHeaders=content-length dHeaders=x;host;x-amz-date;(), Signature=00";
+    const error = await refusal(verifySigV4(headerSigned({ authorization }), options));
+    assert.equal(error.errorType, "IncompleteSignatureException");
+    assert.match(error.message, /missing from the request: content-length dheaders=x, \(\)\./);
+  });
+
+  // Found by the fuzzer: a parameter repeated thousands of times cost seconds of signing.
+  test("refuses a query of more than 64 parameters before any signing work", async () => {
+    const query = `${presignedQuery}${"&X-Amz-ClientId=v".repeat(50_000)}`;
+    const started = performance.now();
+    const error = await refusal(verifySigV4(presigned(query), options));
+    assert.equal(error.errorType, "IncompleteSignatureException");
+    assert.equal(error.message, "The query has 50008 parameters; at most 64 are read.");
+    assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
+  });
 });

@@ -1,0 +1,31 @@
+/** Every fuzz target, in the order `npm run fuzz` runs them. */
+import type { FuzzTarget } from "../target.ts";
+import { controlPlane, sigv4Verify, stateFile } from "./endpoint.ts";
+import { containerFormat, oggOpus, opusPacket } from "./files.ts";
+import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
+import { rtcpCompound } from "./rtcp.ts";
+import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
+import { sdpOffer } from "./sdp.ts";
+import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
+import { stunMessage } from "./stun.ts";
+
+export const fuzzTargets = [
+  signalingFrameClient,
+  signalingMessageEndpoint,
+  signalingRelay,
+  sdpOffer,
+  rtpHeader,
+  h264Depacketizer,
+  viewerReceiver,
+  rtcpCompound,
+  stunMessage,
+  accessUnitSplitter,
+  h264Sps,
+  h264Avcc,
+  containerFormat,
+  oggOpus,
+  opusPacket,
+  sigv4Verify,
+  controlPlane,
+  stateFile,
+] as FuzzTarget[];
