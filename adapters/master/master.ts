@@ -13,6 +13,7 @@ import { EventEmitter } from "node:events";
 import type { Broadcast } from "../../core/media/broadcast.ts";
 import type { Log } from "../../core/log.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { refusalAnswer } from "../../core/sdp/refusal.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
@@ -34,7 +35,6 @@ export interface MasterOptions {
    */
   timer?: ConnectionTimer;
   connectTimeoutMs?: number;
-  disconnectGraceMs?: number;
   /** The longest a peer's candidates wait for our answer to reach it (PeerSession). */
   candidateHoldMs?: number;
 }
@@ -130,14 +130,14 @@ export class Master extends EventEmitter<MasterEvents> {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
         `(--max-viewers ${this.maxViewers})`;
       this.#early.departed(key);
-      this.#refused(identity, reason);
+      this.#refused(identity, offer, reason);
       return;
     }
     try {
       this.#start(identity, offer);
     } catch (error) {
       this.#early.departed(key);
-      this.#refused(identity, `cannot answer its offer: ${(error as Error).message}`);
+      this.#refused(identity, offer, `cannot answer its offer: ${(error as Error).message}`);
     }
   }
 
@@ -157,7 +157,6 @@ export class Master extends EventEmitter<MasterEvents> {
       sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to),
       sendCandidate: (c) => signaling.sendIceCandidate(c, to),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
-      disconnectGraceMs: this.#o.disconnectGraceMs ?? 5_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
     });
     const key = session.key;
@@ -199,9 +198,19 @@ export class Master extends EventEmitter<MasterEvents> {
     this.emit("storageJoined", storage);
   }
 
-  #refused(identity: PeerIdentity, reason: string) {
+  /** Said in the log, and to the peer: an answer that rejects its offer, saying why. */
+  #refused(identity: PeerIdentity, offer: SessionDescription, reason: string) {
     const who = identity.kind === "viewer" ? `viewer ${identity.clientId}` : "the storage peer";
     this.#o.log.warn(`refused ${who}: ${reason}`);
+    const to = identity.kind === "viewer" ? identity.clientId : undefined;
+    try {
+      this.#o.signaling.sendSdpAnswer(
+        { type: "answer", sdp: refusalAnswer(offer.sdp, reason) },
+        to,
+      );
+    } catch (error) {
+      this.#o.log.debug(`no refusal sent to ${who}: ${(error as Error).message}`);
+    }
     if (identity.kind === "viewer") this.emit("viewerRefused", identity.clientId, reason);
   }
 

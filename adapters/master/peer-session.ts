@@ -45,8 +45,6 @@ export interface PeerSessionOptions {
   sendCandidate(candidate: IceCandidate): void;
   /** A peer not connected this long after its offer is dropped. */
   connectTimeoutMs: number;
-  /** How long a disconnected peer may take to come back. */
-  disconnectGraceMs: number;
   /** The longest the peer's candidates wait for our answer to reach it (see acceptsCandidates). */
   candidateHoldMs: number;
 }
@@ -99,7 +97,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       log: o.log,
     });
     this.peer.on("localCandidate", (c) => o.sendCandidate(c));
-    this.peer.on("state", (state) => this.#onState(state, o.disconnectGraceMs));
+    this.peer.on("state", (state) => this.#onState(state));
     this.peer.pc.onDataChannel((dc) => this.#serveDataChannel(dc));
     this.#after(o.connectTimeoutMs, () => {
       if (this.peer.state !== "connected") {
@@ -159,7 +157,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.#unsubscribe?.();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    for (const { sender } of this.senders.values()) sender.retransmitBuffer.clear();
+    for (const { sender, track } of this.senders.values()) {
+      sender.retransmitBuffer.clear();
+      track.close();
+    }
     for (const dc of this.#dataChannels) dc.close();
     this.#dataChannels = [];
     this.peer.close();
@@ -222,17 +223,18 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     });
   }
 
-  #onState(state: string, graceMs: number) {
+  /**
+   * The peer has gone as soon as libdatachannel says "disconnected", with no grace to come
+   * back: libdatachannel reports it only when a transport of the connection ended (SCTP
+   * ABORT or SHUTDOWN, DTLS close_notify, ICE lost) and then always closes the connection
+   * itself; a disconnected connection never comes back there, so waiting only kept the slot.
+   */
+  #onState(state: string) {
+    const who = this.identity.kind === "viewer" ? "viewer" : "storage peer";
     if (state === "connected") this.emit("connected");
     else if (state === "failed") this.close("the connection failed");
-    else if (state === "closed") {
-      const who = this.identity.kind === "viewer" ? "viewer" : "storage peer";
-      this.close(`the ${who} closed the connection`);
-    } else if (state === "disconnected") {
-      this.#after(graceMs, () => {
-        if (this.peer.state !== "connected") this.close("disconnected");
-      });
-    }
+    else if (state === "disconnected") this.close(`the ${who} disconnected`);
+    else if (state === "closed") this.close(`the ${who} closed the connection`);
   }
 
   #after(ms: number, work: () => void) {

@@ -13,6 +13,7 @@ import {
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
 import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
+import { refusalReason } from "../../core/sdp/refusal.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
@@ -86,6 +87,11 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     const held = new CandidateHold<IceCandidate>({ maxPeers: 2 });
     const onAnswer = (answer: { type: "offer" | "answer"; sdp: string }) => {
       if (answer.type !== "answer" || this.#closed || this.peer.hasRemoteDescription) return;
+      const refused = refusalReason(answer.sdp);
+      if (refused !== undefined) {
+        this.close(`the master refused this viewer: ${refused}`);
+        return;
+      }
       try {
         this.peer.setRemoteDescription(answer);
       } catch (error) {
@@ -135,6 +141,11 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
         reject(new Error(reason));
         this.close(reason);
       }, timeoutMs);
+      // Closed before it connected (refused, failed, or closed by the caller): said at once.
+      this.once("closed", (reason) => {
+        clearTimeout(timeout);
+        reject(new Error(reason));
+      });
       this.peer.on("state", (state: PeerState) => {
         if (state === "connected") {
           clearTimeout(timeout);
@@ -183,6 +194,8 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     try {
       this.#dataChannel.close();
     } catch { /* already closed with the peer */ }
+    this.#video.close();
+    this.#audio.close();
     this.peer.close();
     this.emit("closed", reason);
   }

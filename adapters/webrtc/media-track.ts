@@ -40,6 +40,18 @@ export class MediaTrack {
     }
   }
 
+  /**
+   * Closes the track and releases its callbacks. node-datachannel holds each callback given to
+   * a track (onOpen, onMessage) as a strong reference until the track itself is closed, which
+   * closing the peer connection does not do: without this, every closed session stays reachable
+   * from its tracks' callbacks.
+   */
+  close(): void {
+    try {
+      this.#track.close();
+    } catch { /* closed already */ }
+  }
+
   onOpen(callback: () => void): void {
     this.#track.onOpen(callback);
   }

@@ -8,6 +8,7 @@ import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { OutDir } from "../../adapters/viewer/out-dir.ts";
 import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
+import { finishClosing } from "../../adapters/webrtc/finish-closing.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
 
@@ -64,6 +65,8 @@ async function runViewer(values: Values): Promise<number> {
   });
   const finish = async () => {
     client.close();
+    // Before the process exits, so the master sees this viewer leave now (see finishClosing).
+    finishClosing();
     session.close();
     await target.close();
   };
@@ -92,8 +95,10 @@ async function runViewer(values: Values): Promise<number> {
       `another viewer connected to channel ${settings.channel} with client id ` +
         `${session.clientId}: this one gets no more signaling (its media keeps flowing)`,
     ));
+  // Until it connects, a close rejects client.connected(), which reports it (one line).
+  let connectedYet = false;
   client.on("closed", (reason) => {
-    if (settled) return;
+    if (settled || !connectedYet) return;
     log.error(`${reason} after ${taken} frames`);
     done(frames === undefined && duration === undefined ? 0 : 1);
   });
@@ -112,6 +117,7 @@ async function runViewer(values: Values): Promise<number> {
     await finish();
     throw new UserError((error as Error).message);
   }
+  connectedYet = true;
   if (stopSignal !== undefined) {
     settled = true;
     log.info(`${stopSignal}: stopping before it connected`);

@@ -2,6 +2,7 @@
  * In-process master and viewers through an in-process local endpoint, over real WebRTC on
  * loopback: what the media-path integration tests and benchmarks build on.
  */
+import { after } from "node:test";
 import {
   type KvsTarget,
   openSignaling,
@@ -104,6 +105,31 @@ export async function openViewer(
   client.on("audio", (p) => viewer.audio.push(p.slice()));
   client.on("message", (m) => viewer.messages.push(m));
   return viewer;
+}
+
+/**
+ * Masters and viewers for one describe block, all stopped after its tests: call it inside the
+ * block (it registers node:test's `after` there).
+ */
+export function testSessions() {
+  const setups: MasterSetup[] = [];
+  const viewers: TestViewer[] = [];
+  after(async () => {
+    for (const v of viewers) v.close();
+    for (const s of setups) await s.stop();
+  });
+  return {
+    async master(name: string, options: Parameters<typeof startMaster>[1] = {}) {
+      const setup = await startMaster(name, options);
+      setups.push(setup);
+      return setup;
+    },
+    async viewer(setup: MasterSetup, name: string, id: string) {
+      const v = await openViewer(setup, name, id);
+      viewers.push(v);
+      return v;
+    },
+  };
 }
 
 export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -12,6 +12,7 @@ import { makeViewerOffer } from "../../adapters/webrtc/offer.ts";
 import { Peer } from "../../adapters/webrtc/peer.ts";
 import type { IceCandidate, SessionDescription } from "../../adapters/aws/mod.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
+import { refusalReason } from "../../core/sdp/refusal.ts";
 import type { Log } from "../../core/log.ts";
 import type { PeerSignalingEvents } from "../../core/signaling/peer-signaling.ts";
 import { until } from "../helpers/media-session.ts";
@@ -78,12 +79,16 @@ describe("master session manager: viewers and the storage peer", () => {
     signaling.emit("sdpOffer", offer("storage"), undefined);
     signaling.emit("sdpOffer", offer("viewer-4"), "viewer-4");
 
+    const served = signaling.answers.filter((a) => refusalReason(a.answer.sdp) === undefined);
     assert.deepEqual(
-      signaling.answers.map((a) => a.to),
+      served.map((a) => a.to),
       ["viewer-1", "viewer-2", "viewer-3", undefined],
       "one answer per admitted peer; the storage peer's has no recipient",
     );
     assert.ok(signaling.answers.every((a) => a.answer.type === "answer"));
+    const refusals = signaling.answers.filter((a) => refusalReason(a.answer.sdp) !== undefined);
+    assert.deepEqual(refusals.map((a) => a.to), ["viewer-4"], "the refused viewer is told");
+    assert.match(refusalReason(refusals[0].answer.sdp)!, /3 viewers are connected/);
     assert.equal(master.viewers.size, 3);
     assert.deepEqual(master.storage?.identity, { kind: "storage" });
     assert.deepEqual(refused, ["viewer-4"], "the storage peer takes no viewer's place");

@@ -5,39 +5,17 @@
  * again with it are skipped), the data channel echoes, and viewers that come and go leave
  * nothing behind.
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sampleFrames } from "../unit/support/samples.ts";
-import {
-  assertSourceOrder,
-  type MasterSetup,
-  openViewer,
-  startMaster,
-  type TestViewer,
-  until,
-} from "../helpers/media-session.ts";
+import { assertSourceOrder, openViewer, testSessions, until } from "../helpers/media-session.ts";
 import type { PeerSession } from "../../adapters/master/peer-session.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 
 const channel = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 describe("master and viewers over WebRTC on loopback", () => {
-  const setups: MasterSetup[] = [];
-  const viewers: TestViewer[] = [];
-  after(async () => {
-    for (const v of viewers) v.close();
-    for (const s of setups) await s.stop();
-  });
-  const master = async (name: string, options: Parameters<typeof startMaster>[1] = {}) => {
-    const setup = await startMaster(name, options);
-    setups.push(setup);
-    return setup;
-  };
-  const viewer = async (setup: MasterSetup, name: string, id: string) => {
-    const v = await openViewer(setup, name, id);
-    viewers.push(v);
-    return v;
-  };
+  const { master, viewer } = testSessions();
 
   test("ten viewers each get 150 frames identical to the source, in order; the 11th is refused", async () => {
     const name = channel("ten");
@@ -67,8 +45,7 @@ describe("master and viewers over WebRTC on loopback", () => {
     setup.master.on("viewerRefused", (id) => refused.push(id));
     const first = await viewer(setup, name, "first");
     await first.client.connected();
-    const second = await openViewer(setup, name, "second");
-    viewers.push(second);
+    await viewer(setup, name, "second");
     await until(() => refused.length === 1, 5_000, "the refusal");
     assert.deepEqual(refused, ["second"]);
     const framesBefore = first.frames.length;
@@ -132,7 +109,7 @@ describe("master and viewers over WebRTC on loopback", () => {
 
   test("50 viewer join/leave cycles leave no peer, timer or buffer behind", async () => {
     const name = channel("churn");
-    const setup = await master(name, { disconnectGraceMs: 500 });
+    const setup = await master(name);
     const closed: PeerSession[] = [];
     setup.master.on("viewerJoined", (id) => closed.push(setup.master.viewers.get(id)!));
     let failed = 0;

@@ -111,7 +111,12 @@ async function connect(channelName) {
       await pc.setLocalDescription(await pc.createOffer());
       signalingClient.sendSdpOffer(pc.localDescription);
     });
-    signalingClient.on("sdpAnswer", (answer) => pc.setRemoteDescription(answer));
+    // A kvsrtc master that will not take this viewer answers rejecting everything, saying why.
+    signalingClient.on("sdpAnswer", (answer) => {
+      const refused = /^a=x-kvsrtc-refused:(.*)$/m.exec(answer.sdp)?.[1];
+      if (refused) setStatus(`refused by the master: ${refused.trim()}`);
+      else pc.setRemoteDescription(answer);
+    });
     signalingClient.on("iceCandidate", (candidate) => pc.addIceCandidate(candidate));
     signalingClient.on("close", () => {
       if (!current.stopped) setStatus(`signaling closed (peer ${pc.connectionState})`);
