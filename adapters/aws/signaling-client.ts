@@ -77,6 +77,11 @@ export class SignalingConnectError extends Error {
   }
 }
 
+/**
+ * Messages kept while the socket is down (the oldest go first): one connection's offer or answer
+ * and its candidates are a dozen, ten viewers' a few hundred; at a few KB each (an SDP) this is
+ * under a megabyte, whatever keeps sending while the socket cannot.
+ */
 const maxQueued = 200;
 
 interface PingingWebSocket extends WebSocket {

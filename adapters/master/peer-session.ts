@@ -13,9 +13,11 @@ import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import type { Log } from "../../core/log.ts";
+import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { answerOffer } from "../webrtc/answer.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
+import { PacketTurns } from "../webrtc/packet-turns.ts";
 import { Peer } from "../webrtc/peer.ts";
 
 /** Who a peer session is with: a viewer, or the storage session's media server. */
@@ -58,6 +60,11 @@ export interface PeerSessionEvents {
 }
 
 const senderReportIntervalMs = 1000;
+/**
+ * Bytes an echo may find waiting in the data channel's send buffer: a peer that sends and does
+ * not read would otherwise make the echoes pile up in it without end.
+ */
+const maxEchoBufferedBytes = 1024 * 1024;
 
 function randomSsrc(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] || 1;
@@ -74,6 +81,8 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
   readonly #log: Log;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** RTCP from the peer, handled a budget per turn (a flood of NACKs must not starve us). */
+  readonly #rtcp: PacketTurns;
   #unsubscribe?: () => void;
   #dataChannels: DataChannel[] = [];
   #acceptsCandidates = false;
@@ -85,6 +94,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.key = peerKey(o.identity);
     this.description = describePeer(o.identity);
     this.#log = o.log;
+    this.#rtcp = new PacketTurns(
+      (kind, packet) => this.#handleRtcp(kind, packet),
+      (shed) => o.log.warn(`${this.description} sends more RTCP than we handle: ${shed} dropped`),
+    );
     this.timer = o.timer?.fork() ?? new ConnectionTimer();
     // First frame, as the reference times it on a master: from the peer's offer received.
     this.timer.start("firstFrame");
@@ -157,6 +170,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.#unsubscribe?.();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#rtcp.stop();
     for (const { sender, track } of this.senders.values()) {
       sender.retransmitBuffer.clear();
       track.close();
@@ -184,12 +198,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       this.#markFirstFrame();
     });
     track.onPacket((packet) => {
-      if (!isRtcp(packet)) return;
-      try {
-        sender.handleRtcp(packet);
-      } catch (error) {
-        this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
-      }
+      if (isRtcp(packet)) this.#rtcp.arrived(kind, packet);
     });
   }
 
@@ -197,6 +206,14 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     if (this.#acceptsCandidates || this.#closed) return;
     this.#acceptsCandidates = true;
     this.emit("acceptsCandidates");
+  }
+
+  #handleRtcp(kind: TrackKind, packet: Uint8Array) {
+    try {
+      this.senders.get(kind)?.sender.handleRtcp(packet);
+    } catch (error) {
+      this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
+    }
   }
 
   #markFirstFrame() {
@@ -212,10 +229,33 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   #serveDataChannel(dc: DataChannel) {
     this.#dataChannels.push(dc);
+    const guard = new MessageGuard(
+      () => performance.now(),
+      (warning) => this.#log.warn(`${this.description}: ${warning}`),
+    );
+    let echoesSkipped = 0;
+    let closedForFlood = false;
     dc.onMessage((message) => {
-      const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+      const text = guard.text(message);
+      if (guard.flooding) {
+        if (!closedForFlood) {
+          closedForFlood = true;
+          this.#log.warn(`${this.description} floods the data channel: closing it (media goes on)`);
+          dc.close();
+        }
+        return;
+      }
+      if (text === undefined || this.#closed) return;
       this.emit("message", text);
       try {
+        if (dc.bufferedAmount() > maxEchoBufferedBytes) {
+          if (echoesSkipped++ % 100 === 0) {
+            this.#log.warn(
+              `${this.description} does not read its echoes: ${echoesSkipped} not sent so far`,
+            );
+          }
+          return;
+        }
         dc.sendMessage(`echo: ${text}`);
       } catch (error) {
         this.#log.debug(`${this.description}: no echo: ${(error as Error).message}`);

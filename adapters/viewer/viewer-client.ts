@@ -2,6 +2,8 @@
  * A viewer: offers to receive, feeds what its tracks receive to the receive chain in core
  * (depacketizing, NACK, PLI, replay skipping, receiver reports: see ViewerReceiver), ticks it,
  * sends the RTCP it makes, and talks on the data channel. What it receives goes to events.
+ * Packets are handled a budget per turn of the event loop (PacketTurns), so no flood a master
+ * sends grows memory or starves timers and signals.
  */
 import { EventEmitter } from "node:events";
 import type { DataChannel } from "node-datachannel";
@@ -12,6 +14,7 @@ import {
 } from "../../core/media/receive/viewer-receiver.ts";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
+import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
 import { refusalReason } from "../../core/sdp/refusal.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
@@ -19,6 +22,7 @@ import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { makeViewerOffer } from "../webrtc/offer.ts";
+import { PacketTurns } from "../webrtc/packet-turns.ts";
 import { Peer, type PeerState } from "../webrtc/peer.ts";
 
 export interface ViewerClientOptions {
@@ -52,6 +56,10 @@ export interface ViewerClientEvents {
 
 export interface ViewerStats extends ReceiverStats {
   roundTripMs?: number;
+  /** Packets dropped on arrival: they came faster than this viewer could handle them. */
+  packetsShed: number;
+  /** Data-channel messages dropped: too big, or too many a second. */
+  messagesDropped: number;
 }
 
 export class ViewerClient extends EventEmitter<ViewerClientEvents> {
@@ -62,6 +70,9 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   readonly #audio: MediaTrack;
   readonly #dataChannel: DataChannel;
   readonly #receiver: ViewerReceiver;
+  readonly #packets: PacketTurns;
+  readonly #messages: MessageGuard;
+  #dataChannelFlooded = false;
   #ticker?: ReturnType<typeof setInterval>;
   #closed = false;
   readonly #connected: Promise<void>;
@@ -123,14 +134,28 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;
     this.#receiver = this.#makeReceiver();
-    this.#video.onPacket((p) => this.#receiver.receive("video", p));
-    this.#audio.onPacket((p) => this.#receiver.receive("audio", p));
+    this.#packets = new PacketTurns(
+      (track, packet) => this.#receiver.receive(track, packet),
+      (shed) =>
+        options.log.warn(
+          `the master sends more than this viewer can handle: ${shed} packets dropped on ` +
+            "arrival so far",
+        ),
+    );
+    this.#video.onPacket((p) => this.#packets.arrived("video", p));
+    this.#audio.onPacket((p) => this.#packets.arrived("audio", p));
     this.#video.onOpen(() => this.peer.trackOpened());
     this.#audio.onOpen(() => this.peer.trackOpened());
     this.#dataChannel.onOpen(() => this.emit("dataChannelOpen"));
-    this.#dataChannel.onMessage((m) =>
-      this.emit("message", typeof m === "string" ? m : new TextDecoder().decode(m))
+    this.#messages = new MessageGuard(
+      () => performance.now(),
+      (warning) => options.log.warn(`the master's data channel: ${warning}`),
     );
+    this.#dataChannel.onMessage((m) => {
+      const text = this.#messages.text(m);
+      if (this.#messages.flooding) return this.#closeFloodedDataChannel();
+      if (text !== undefined && !this.#closed) this.emit("message", text);
+    });
     const timeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#connected = new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => {
@@ -184,6 +209,8 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     return {
       ...this.#receiver.stats,
       roundTripMs: this.#closed ? undefined : this.peer.roundTripMs(),
+      packetsShed: this.#packets.shed,
+      messagesDropped: this.#messages.dropped,
     };
   }
 
@@ -191,6 +218,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#ticker);
+    this.#packets.stop();
     try {
       this.#dataChannel.close();
     } catch { /* already closed with the peer */ }
@@ -198,6 +226,15 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#audio.close();
     this.peer.close();
     this.emit("closed", reason);
+  }
+
+  #closeFloodedDataChannel() {
+    if (this.#dataChannelFlooded) return;
+    this.#dataChannelFlooded = true;
+    this.#o.log.warn("the master floods the data channel: closing it (media goes on)");
+    try {
+      this.#dataChannel.close();
+    } catch { /* closed already */ }
   }
 
   /** The receive chain, its packets to send going out on their tracks, its media as events. */

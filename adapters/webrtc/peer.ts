@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import ndc, { type PeerConnection } from "node-datachannel";
 import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { type Log, silentLog } from "../../core/log.ts";
+import { maxMessageBytes } from "../../core/datachannel/message-guard.ts";
 import { type MediaSection, parseMediaSections } from "../../core/sdp/offer.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
 import { toNdcIceServers } from "./ice-servers.ts";
@@ -70,6 +71,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       iceServers: toNdcIceServers(options.iceServers),
       bindAddress: options.bindAddress,
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
+      // Announced in our SDP (a=max-message-size): a peer's SCTP stack sends nothing bigger.
+      maxMessageSize: maxMessageBytes,
     });
     const timer = this.#timer;
     this.pc.onLocalCandidate((candidate, mid) => {

@@ -5,7 +5,7 @@ import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
-import { OutDir } from "../../adapters/viewer/out-dir.ts";
+import { maxOutDirBytes, OutDir } from "../../adapters/viewer/out-dir.ts";
 import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { finishClosing } from "../../adapters/webrtc/finish-closing.ts";
@@ -43,7 +43,10 @@ async function runViewer(values: Values): Promise<number> {
     throw new UsageError(`--client-id "${clientId}" must be 1-256 of a-z A-Z 0-9 _ . -`);
   }
   const pliAfter = Number(process.env[testPliEnv]);
-  const out = values.out === undefined ? undefined : new OutDir(values.out as string);
+  const maxOutMb = numberFlag(values, "max-out-mb", maxOutDirBytes / 2 ** 20, 1, 2 ** 30)!;
+  const out = values.out === undefined
+    ? undefined
+    : new OutDir(values.out as string, maxOutMb * 2 ** 20);
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const session = await openChannel(target, {
@@ -84,11 +87,17 @@ async function runViewer(values: Values): Promise<number> {
   client.on("frame", (au) => {
     if (taken === frames) return;
     taken++;
-    out?.writeFrame(au.data);
+    if (out?.writeFrame(au.data) === false) outFull();
     if (taken === pliAfter) client.requestKeyframe();
     if (taken === frames) done(0);
   });
-  if (out) client.on("audio", (packet) => out.writeAudio(packet));
+  let outFullWarned = false;
+  const outFull = () => {
+    if (outFullWarned || !out?.full) return;
+    outFullWarned = true;
+    log.warn(`--out ${out.dir}: nothing more is written: ${out.full}`);
+  };
+  if (out) client.on("audio", (packet) => out.writeAudio(packet) || outFull());
   client.on("message", (text) => console.log(`message from the master: ${text}`));
   session.signaling.once("superseded", () =>
     log.warn(
@@ -170,7 +179,9 @@ async function runViewer(values: Values): Promise<number> {
       (stats.framesRepeated ? ` (and ${stats.framesRepeated} repeated ones, skipped)` : "") +
       ` and ${stats.audioPackets} audio packets` +
       (out ? ` into ${out.dir}` : "") +
-      `; ${stats.packetsLost} packets lost, ${stats.nacksSent} NACKs, ${stats.plisSent} PLIs`,
+      `; ${stats.packetsLost} packets lost, ${stats.nacksSent} NACKs, ${stats.plisSent} PLIs` +
+      (stats.packetsShed ? `, ${stats.packetsShed} packets dropped on arrival` : "") +
+      (stats.messagesDropped ? `, ${stats.messagesDropped} data-channel messages dropped` : ""),
   );
   await finish();
   return code;
@@ -186,6 +197,11 @@ export const viewer: Command = {
       type: "string",
       arg: "DIR",
       help: "write each access unit as DIR/frame-0001.h264 ... and audio as audio-0001.opus ...",
+    },
+    "max-out-mb": {
+      type: "string",
+      arg: "N",
+      help: `stop writing to --out once it holds N MiB (default ${maxOutDirBytes / 2 ** 20})`,
     },
     frames: { type: "string", arg: "N", help: "exit 0 after N complete frames" },
     duration: { type: "string", arg: "S", help: "exit 0 after S seconds" },

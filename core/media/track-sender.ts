@@ -95,6 +95,7 @@ export class TrackSender {
       writer,
       stats,
       maxPayload,
+      clock,
       retransmitCapacity: o.retransmitCapacity,
     });
     this.#stages = [

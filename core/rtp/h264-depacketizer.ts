@@ -115,6 +115,15 @@ export class H264Depacketizer {
   #floor = -1; // extended sequence numbers up to here are done with
   #newest = -1;
   #synced = false; // #floor + 1 is the first packet of the next frame
+  /**
+   * How far `#frameEnd` got with the frame at `start`: the packets from `start` below `next` are
+   * held, of its timestamp, without a marker, `bytes` in all. They stay so until the floor passes
+   * `start`, so the next look goes on from `next`: each packet is looked at once per frame, not
+   * once per arrival (an access unit that never ends would cost the whole window a packet).
+   */
+  readonly #scan = { start: -1, next: -1, bytes: 0 };
+  /** Unsynced: held packets below this were looked at by `#resync` and begin no frame it wants. */
+  #resyncFrom = -1;
   #waitingForKeyframe = true;
   readonly #maxWaitMs: number;
   readonly #window: number;
@@ -180,6 +189,8 @@ export class H264Depacketizer {
     this.#held++;
     this.#heldBytes += packet.payload.length;
     if (ext > this.#newest) this.#newest = ext;
+    // This packet may begin a frame, or make the one after it begin one: look again from it.
+    if (ext < this.#resyncFrom) this.#resyncFrom = ext;
     return this.poll(now);
   }
 
@@ -233,14 +244,21 @@ export class H264Depacketizer {
   #frameEnd(start: number): number {
     const first = this.#packet(start);
     if (!first) return incomplete;
-    let bytes = 0;
-    for (let ext = start; ext <= this.#newest; ext++) {
+    const scan = this.#scan;
+    if (scan.start !== start) {
+      scan.start = start;
+      scan.next = start;
+      scan.bytes = 0;
+    }
+    for (let ext = scan.next; ext <= this.#newest; ext++) {
       const packet = this.#packet(ext);
       if (!packet) return incomplete;
       if (packet.timestamp !== first.timestamp) return ext - 1;
-      bytes += packet.payload!.length;
+      const bytes = scan.bytes + packet.payload!.length;
       if (bytes > this.#maxAccessUnitBytes) return oversized;
       if (packet.marker) return ext;
+      scan.bytes = bytes;
+      scan.next = ext + 1;
     }
     return incomplete;
   }
@@ -292,10 +310,14 @@ export class H264Depacketizer {
    * the window.
    */
   #resync(): boolean {
-    for (let ext = this.#nextHeld(this.#floor + 1); ext >= 0; ext = this.#nextHeld(ext + 1)) {
+    const from = Math.max(this.#floor + 1, this.#resyncFrom);
+    for (let ext = this.#nextHeld(from); ext >= 0; ext = this.#nextHeld(ext + 1)) {
       if (!this.#isFrameStart(ext)) continue;
       const end = this.#frameEnd(ext);
-      if (end === incomplete) return false; // wait for it: it may be the keyframe
+      if (end === incomplete) {
+        this.#resyncFrom = ext;
+        return false; // wait for it: it may be the keyframe
+      }
       if (end === oversized) {
         this.#dropOversized(ext);
         return true;
@@ -303,11 +325,13 @@ export class H264Depacketizer {
       if (this.#hasIdr(ext, end)) {
         this.stats.discardedPackets += this.#letGoThrough(ext - 1).packets;
         this.#synced = true;
+        this.#resyncFrom = -1;
         return true;
       }
       this.keyframeNeeded = true; // a whole frame, but nothing before it to decode it with
       ext = end;
     }
+    this.#resyncFrom = this.#newest + 1;
     return false;
   }
 

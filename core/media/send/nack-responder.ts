@@ -1,7 +1,9 @@
 /**
  * The NACK stage: keeps a descriptor of each packet sent (RetransmitBuffer: frame index, plan,
  * sequence number, timestamp; never a copy) and answers a NACK by writing the packet again from
- * the frame's bytes, if the ring still holds the frame (its retransmit window).
+ * the frame's bytes, if the ring still holds the frame (its retransmit window). Resends are
+ * bounded a second (`maxRetransmissionsPerSecond`): a viewer flooding NACKs for a window of big
+ * frames would otherwise have us write tens of thousands of packets per callback.
  */
 import type { RtcpPacket } from "../../rtcp/parse.ts";
 import type { FrameRing } from "../frame-ring.ts";
@@ -9,7 +11,13 @@ import { RetransmitBuffer } from "../retransmit-buffer.ts";
 import type { RtpPacketWriter } from "./packet-writer.ts";
 import { payloadPlans } from "./payload-plans.ts";
 import type { TrackSenderStats } from "./sender-stats.ts";
-import type { OutgoingPacket, SenderStage } from "./stage.ts";
+import type { OutgoingPacket, SenderClock, SenderStage } from "./stage.ts";
+
+/**
+ * Packets resent a second at most: a 25 Mbit/s stream's whole packet rate (~2500), enough to
+ * repair a burst that lost a whole keyframe; past it NACKed packets count as missed.
+ */
+export const maxRetransmissionsPerSecond = 2500;
 
 export interface NackResponderOptions {
   ssrc: number;
@@ -17,6 +25,7 @@ export interface NackResponderOptions {
   writer: RtpPacketWriter;
   stats: TrackSenderStats;
   maxPayload: number;
+  clock: SenderClock;
   /** The retransmit buffer's starting capacity in packets (it grows with the ring's window). */
   retransmitCapacity?: number;
 }
@@ -24,6 +33,8 @@ export interface NackResponderOptions {
 export class NackResponder implements SenderStage {
   readonly retransmitBuffer: RetransmitBuffer;
   readonly #o: NackResponderOptions;
+  #secondStart = -Infinity;
+  #inSecond = 0;
 
   constructor(options: NackResponderOptions) {
     this.#o = options;
@@ -45,7 +56,16 @@ export class NackResponder implements SenderStage {
     if (rtcp.kind !== "nack" || rtcp.packet.mediaSsrc !== this.#o.ssrc) return;
     const { stats, ring, writer } = this.#o;
     stats.nacks++;
+    const now = this.#o.clock.now();
+    if (now - this.#secondStart >= 1000) {
+      this.#secondStart = now;
+      this.#inSecond = 0;
+    }
     for (const seq of rtcp.packet.sequenceNumbers) {
+      if (this.#inSecond >= maxRetransmissionsPerSecond) {
+        stats.retransmissionsMissed++;
+        continue;
+      }
       const d = this.retransmitBuffer.find(seq);
       // Gone from the ring: past the retransmit window.
       const frame = d && ring.get(d.frameIndex);
@@ -54,6 +74,7 @@ export class NackResponder implements SenderStage {
         continue;
       }
       const plan = payloadPlans(frame, this.#o.maxPayload)[d.plan];
+      this.#inSecond++;
       if (writer.write(frame, d.plan, plan, seq, d.timestamp, true)) stats.retransmissions++;
     }
   }
