@@ -31,14 +31,16 @@ export interface MasterSetup {
   stop(): Promise<void>;
 }
 
+/** A master on `endpointUrl` (default: the embedded endpoint), streaming the sample by default. */
 export async function startMaster(
   channel: string,
   options: Partial<Omit<StartMasterOptions, "target" | "channel" | "source">> & {
     source?: SourceSettings;
+    endpointUrl?: string;
   } = {},
 ): Promise<MasterSetup> {
-  const target = await resolveTarget({}, {});
-  const { source: settings, ...masterOptions } = options;
+  const { source: settings, endpointUrl, ...masterOptions } = options;
+  const target = await resolveTarget(endpointUrl ? { endpointUrl, region: "us-west-2" } : {}, {});
   const running = await startRunningMaster({
     target,
     channel,

@@ -8,13 +8,11 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openSignaling, resolveTarget } from "../../adapters/aws/mod.ts";
+import { openSignaling } from "../../adapters/aws/mod.ts";
 import { startLocalEndpoint } from "../../adapters/local/mod.ts";
-import { startMaster } from "../../adapters/master/start-master.ts";
-import { openSource } from "../../adapters/media/open-source.ts";
 import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
 import { silentLog } from "../../core/log.ts";
-import { until } from "../helpers/media-session.ts";
+import { startMaster, until } from "../helpers/media-session.ts";
 
 describe("first frame under 50 ms of one-way signaling delay", () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -25,18 +23,10 @@ describe("first frame under 50 ms of one-way signaling delay", () => {
   test("10 early-trickling viewers: no DTLS handshake takes more than 500 ms", async () => {
     const endpoint = await startLocalEndpoint({ testSignalingDelayMs: 50 });
     cleanup.push(() => endpoint.stop({ graceMs: 0 }));
-    const target = await resolveTarget({ endpointUrl: endpoint.url, region: endpoint.region }, {});
-    cleanup.push(() => target.close());
     const channel = "delayed";
-    const running = await startMaster({
-      target,
-      channel,
-      source: openSource({ fps: 30 }),
-      log: silentLog,
-      bindAddress: "127.0.0.1",
-    });
-    cleanup.push(() => running.stop());
-    const { master } = running;
+    const setup = await startMaster(channel, { endpointUrl: endpoint.url });
+    cleanup.push(() => setup.stop());
+    const { master, target } = setup;
     const handshakes: number[] = [];
     for (let i = 0; i < 10; i++) {
       const clientId = `early-${i}`;
