@@ -60,6 +60,13 @@ export interface PeerSessionEvents {
 }
 
 const senderReportIntervalMs = 1000;
+
+/**
+ * A viewer's RTCP waiting for its turn, per track: it sends a few packets a second (a receiver
+ * report a second, a NACK or PLI a tick at most), so 256 is seconds of it. The media-sized
+ * default (4096 slots) cost every viewer ~100 KB (media bench, kept memory per extra viewer).
+ */
+const rtcpInbox = { maxPackets: 256, maxBytes: 256 * 1024 };
 /**
  * Bytes an echo may find waiting in the data channel's send buffer: a peer that sends and does
  * not read would otherwise make the echoes pile up in it without end.
@@ -97,6 +104,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.#rtcp = new PacketTurns(
       (kind, packet) => this.#handleRtcp(kind, packet),
       (shed) => o.log.warn(`${this.description} sends more RTCP than we handle: ${shed} dropped`),
+      rtcpInbox,
     );
     this.timer = o.timer?.fork() ?? new ConnectionTimer();
     // First frame, as the reference times it on a master: from the peer's offer received.

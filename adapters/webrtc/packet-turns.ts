@@ -13,23 +13,28 @@ import type { TrackKind } from "../../core/media/media-frame.ts";
 const shedReportIntervalMs = 5000;
 
 export class PacketTurns {
-  readonly #inboxes: Record<TrackKind, PacketInbox<Uint8Array>> = {
-    video: new PacketInbox(),
-    audio: new PacketInbox(),
-  };
+  readonly #inboxes: Record<TrackKind, PacketInbox<Uint8Array>>;
   readonly #handle: (track: TrackKind, packet: Uint8Array) => void;
   readonly #onShed: (shed: number) => void;
   #turn?: ReturnType<typeof setTimeout>;
   #reportedAt = -Infinity;
   #stopped = false;
 
-  /** `onShed` hears the packets shed so far, at most every few seconds while it goes on. */
+  /**
+   * `onShed` hears the packets shed so far, at most every few seconds while it goes on.
+   * `inbox` sizes each track's inbox (default: for media; RTCP needs far less).
+   */
   constructor(
     handle: (track: TrackKind, packet: Uint8Array) => void,
     onShed: (shed: number) => void,
+    inbox: { maxPackets?: number; maxBytes?: number } = {},
   ) {
     this.#handle = handle;
     this.#onShed = onShed;
+    this.#inboxes = {
+      video: new PacketInbox(inbox.maxPackets, inbox.maxBytes),
+      audio: new PacketInbox(inbox.maxPackets, inbox.maxBytes),
+    };
   }
 
   /** Packets shed so far: they came faster than they were handled. */
