@@ -3,7 +3,7 @@ import type { FuzzTarget } from "../target.ts";
 import { controlPlane, sigv4Verify, stateFile } from "./endpoint.ts";
 import { containerFormat, oggOpus, opusPacket } from "./files.ts";
 import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
-import { rtcpCompound } from "./rtcp.ts";
+import { rtcpCompound, trackSenderRtcp } from "./rtcp.ts";
 import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
 import { sdpOffer } from "./sdp.ts";
 import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
@@ -18,6 +18,7 @@ export const fuzzTargets = [
   h264Depacketizer,
   viewerReceiver,
   rtcpCompound,
+  trackSenderRtcp,
   stunMessage,
   accessUnitSplitter,
   h264Sps,

@@ -11,9 +11,13 @@ import { buildReceiverReport } from "../../../core/rtcp/receiver-report.ts";
 import { buildRemb } from "../../../core/rtcp/remb.ts";
 import { buildSenderReport } from "../../../core/rtcp/sender-report.ts";
 import { buildSourceDescription } from "../../../core/rtcp/source-description.ts";
-import { once } from "../seeds.ts";
+import { FrameRing } from "../../../core/media/frame-ring.ts";
+import { maxRetransmissionsPerSecond } from "../../../core/media/send/nack-responder.ts";
+import { TrackSender } from "../../../core/media/track-sender.ts";
+import { VideoIngest } from "../../../core/media/video-ingest.ts";
+import { once, sampleFrames } from "../seeds.ts";
 import { mutatedSeed } from "../mutate.ts";
-import { type FuzzTarget, isPlainError, showBytes } from "../target.ts";
+import { type FuzzTarget, invariant, isPlainError, showBytes } from "../target.ts";
 
 const block = {
   ssrc: 0x12345678,
@@ -66,6 +70,53 @@ export const rtcpCompound: FuzzTarget<Uint8Array> = {
   name: "rtcp-compound",
   input: (rng) => mutatedSeed(rtcpSeeds(), rng),
   run: (bytes) => parseRtcp(bytes),
+  deliberate: isPlainError,
+  show: showBytes,
+};
+
+/** The sender's SSRC in the seeds below: NACK, PLI and FIR aimed at it act on the sender. */
+const senderSsrc = 2;
+
+/** One sender over a ring of the sample frames, reused across cases (its state carries over). */
+const trackSender = once(() => {
+  const ring = new FrameRing("video");
+  const ingest = new VideoIngest();
+  sampleFrames.slice(0, 90).forEach((au, i) => ring.push(ingest.frame(au, i * 33_333)));
+  const clock = { ms: 0 };
+  const sender = new TrackSender({
+    ring,
+    ssrc: senderSsrc,
+    payloadType: 102,
+    clockRate: 90_000,
+    send: () => true,
+    clock: { now: () => clock.ms, unixNow: () => 1.7e12 + clock.ms },
+    initialSequenceNumber: 0, // the seeds' NACKs name packets it sent
+    initialTimestamp: 0,
+  });
+  sender.start();
+  return { sender, clock };
+});
+
+/**
+ * Compound RTCP from a hostile viewer into a master's sender: the NACK responder resends from
+ * the ring, the keyframe handler restarts, the receiver feedback records reports. A malformed
+ * compound is a plain Error; resends stay within their per-second cap.
+ */
+export const trackSenderRtcp: FuzzTarget<Uint8Array> = {
+  name: "track-sender-rtcp",
+  input: (rng) => mutatedSeed(rtcpSeeds(), rng),
+  run(bytes) {
+    const { sender, clock } = trackSender();
+    clock.ms += 1000; // a new second each case: the resend budget refills
+    const before = sender.stats.retransmissions;
+    sender.handleRtcp(bytes);
+    const resent = sender.stats.retransmissions - before;
+    invariant(
+      resent <= maxRetransmissionsPerSecond,
+      `${resent} resends for one compound, over the ${maxRetransmissionsPerSecond}/s cap`,
+    );
+    invariant(sender.retransmitBuffer.capacity <= 0x8000, "retransmit buffer past its bound");
+  },
   deliberate: isPlainError,
   show: showBytes,
 };
