@@ -69,7 +69,7 @@ export class ContainerSource implements MediaSource {
 
   async #play(sink: MediaSink): Promise<string> {
     // Loaded only when a container is played: importing mediabunny costs every process that
-    // starts ~10 MB of RSS on Bun (measured), and most masters read a camera, not a file.
+    // starts ~8 MB of RSS on Bun (measured), and most masters read a camera, not a file.
     const { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } = await import("mediabunny");
     const input = this.#input = new Input({
       source: new FilePathSource(this.#file, { maxCacheSize: readCacheBytes }),
