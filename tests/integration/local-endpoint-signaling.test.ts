@@ -460,6 +460,9 @@ describe("local endpoint signaling bounds", () => {
       // Kernel buffers on loopback take megabytes before the endpoint's own buffer grows.
       for (let relayed = 0; !cutOff() && relayed < 200_000_000; relayed += 60 * payload.length) {
         for (const viewer of viewers) {
+          // The flood must wait in the endpoint, not in the viewer's own send queue: what queues
+          // there would reach the next master ahead of the offer below.
+          if (viewer.ws.bufferedAmount > 4 * 60 * payload.length) continue;
           for (let i = 0; i < 20; i++) {
             viewer.send({ action: "ICE_CANDIDATE", messagePayload: payload });
           }
@@ -473,6 +476,12 @@ describe("local endpoint signaling bounds", () => {
         ),
       );
       deaf.socket.destroy();
+      // A refusal comes back once the endpoint has taken all the flood before it, so the next
+      // master gets only what waits for it (within its own bound), not the flood's tail.
+      await Promise.all(viewers.map(async (viewer) => {
+        viewer.send({ action: "DANCE", messagePayload: "x", correlationId: "drained" });
+        await viewer.next((e) => e.statusResponse?.correlationId === "drained", 30_000);
+      }));
       const master = await TestSignalingSocket.open(await signalingUrl(endpoint, arn));
       viewers[0].send({ action: "SDP_OFFER", messagePayload: offer("x") });
       await master.next((e) => e.messageType === "SDP_OFFER" && e.senderClientId === "x");
