@@ -7,11 +7,14 @@ import type { AwsCredentials } from "../../core/local-endpoint/sigv4-verify.ts";
 import type { Registry } from "../../core/local-endpoint/registry.ts";
 import type { SignalingRelay } from "../../core/local-endpoint/signaling-relay.ts";
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
+import type { FragmentStore } from "../../core/fragments/fragment-store.ts";
 
 export interface EndpointState {
   region: string;
   registry: Registry;
   relay: SignalingRelay;
+  /** Every stream's media: what PutMedia stores and the read-back APIs serve. */
+  fragments: FragmentStore;
   /** Access key id -> credentials this endpoint accepts. */
   credentials: Map<string, AwsCredentials>;
   stunPort: number;

@@ -4,6 +4,7 @@
  */
 import { runtime } from "../runtime/mod.ts";
 import { Registry } from "../../core/local-endpoint/registry.ts";
+import { FragmentStore } from "../../core/fragments/fragment-store.ts";
 import {
   awsRelayLimits,
   type RelayLimits,
@@ -72,6 +73,8 @@ export interface LocalEndpoint {
   testDropClient(channelArn: string, clientId?: string): void;
   /** Test hook: send GO_AWAY to every client of a channel (all channels when omitted). */
   testSendGoAway(channelArn?: string, graceMs?: number): void;
+  /** Test hook, until PutMedia ingests: the store the read-back APIs serve. */
+  testFragments: FragmentStore;
 }
 
 /** Where clients on this machine reach an address the server is bound to. */
@@ -108,10 +111,12 @@ export async function startLocalEndpoint(
   );
   const pages = pageRoutes({ region, credentials });
   const accepted = new Map([[credentials.accessKeyId, credentials]]);
+  const fragments = new FragmentStore();
   const app = createApp({
     region,
     registry,
     relay,
+    fragments,
     credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,
@@ -158,6 +163,7 @@ export async function startLocalEndpoint(
         .find((c) => (clientId === undefined ? c.role === "MASTER" : c.clientId === clientId))
         ?.close(4000, "Dropped by a test");
     },
+    testFragments: fragments,
     testSendGoAway(channelArn, graceMs) {
       for (const connection of relay.connections(channelArn)) connection.goAway(graceMs);
     },
