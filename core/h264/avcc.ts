@@ -88,3 +88,24 @@ export function annexBAccessUnit(
   }
   return out;
 }
+
+/**
+ * An avcC record for one SPS and one PPS with 4-byte lengths, as the KVS producers write it
+ * into CodecPrivate (spec §6.3). The High-profile extension fields are optional in practice
+ * (decoders take the chroma format and bit depths from the SPS) and are left out, as producer-c does.
+ */
+export function avcDecoderConfigurationRecord(sps: Uint8Array, pps: Uint8Array): Uint8Array {
+  if (sps.length < 4 || nalType(sps[0]) !== NalType.sps) {
+    throw new Error("an avcC record needs an SPS NAL unit");
+  }
+  if (pps.length === 0 || nalType(pps[0]) !== NalType.pps) {
+    throw new Error("an avcC record needs a PPS NAL unit");
+  }
+  const out = new Uint8Array(11 + sps.length + pps.length);
+  out.set([1, sps[1], sps[2], sps[3], 0xff, 0xe1, sps.length >> 8, sps.length & 0xff]);
+  out.set(sps, 8);
+  const at = 8 + sps.length;
+  out.set([1, pps.length >> 8, pps.length & 0xff], at);
+  out.set(pps, at + 3);
+  return out;
+}

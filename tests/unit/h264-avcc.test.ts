@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   annexBAccessUnit,
+  avcDecoderConfigurationRecord,
   lengthPrefixedNalUnits,
   parseAvcDecoderConfig,
 } from "../../core/h264/avcc.ts";
@@ -91,5 +92,12 @@ describe("AVCC (MP4/Matroska H.264) to Annex-B", () => {
     );
     assert.throws(() => parseAvcDecoderConfig(hex("0242c00dffe100")), /version 2/);
     assert.throws(() => parseAvcDecoderConfig(hex("0142c00dffe000")), /it has no SPS/);
+  });
+
+  test("an avcC record made from an SPS and a PPS is the one ffmpeg writes for them", () => {
+    const { parameterSets } = parseAvcDecoderConfig(avcC);
+    const [sps, pps] = parameterSets;
+    assert.deepEqual(avcDecoderConfigurationRecord(sps, pps), avcC);
+    assert.throws(() => avcDecoderConfigurationRecord(pps, sps), /needs an SPS/);
   });
 });
