@@ -84,7 +84,7 @@ export const serve: Command = {
     "data-dir": {
       type: "string",
       arg: "DIR",
-      help: "keep channels and streams here across restarts",
+      help: "keep channels, streams and the streams' fragments (media) here across restarts",
     },
     region: {
       type: "string",
@@ -139,6 +139,10 @@ export const serve: Command = {
     console.log(
       `  clients: --endpoint-url ${endpoint.url} --region ${endpoint.region}` +
         (options.dataDir ? `; state kept in ${options.dataDir}` : ""),
+    );
+    console.log(
+      `  streams: data endpoint ${endpoint.url} (GetDataEndpoint answers it) for ` +
+        endpoint.streamOperations.join(", "),
     );
     const signal = await untilSignal();
     await endpoint.stop({ graceMs: 500 });
