@@ -122,7 +122,7 @@ export async function startLocalEndpoint(
     recovered: fragmentLog?.recovered,
   });
   // Fragments of a stream deleted just before a crash, which the log could not remove yet.
-  for (const { streamArn } of fragmentLog?.recovered ?? []) {
+  for (const streamArn of new Set(fragmentLog?.recovered.map((r) => r.streamArn))) {
     if (!registry.findStream(streamArn)) fragments.deleteStream(streamArn);
   }
   registry.onStreamDeleted = (stream) => fragments.deleteStream(stream.arn);
