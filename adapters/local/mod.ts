@@ -5,6 +5,7 @@
 import { runtime } from "../runtime/mod.ts";
 import { Registry } from "../../core/local-endpoint/registry.ts";
 import { FragmentStore } from "../../core/fragments/fragment-store.ts";
+import { openFragmentLog } from "./fragment-log.ts";
 import {
   awsRelayLimits,
   type RelayLimits,
@@ -36,6 +37,9 @@ export const localCredentialPair: LocalCredentials = {
 
 export const defaultRegion = "us-west-2";
 
+/** How often fragments past their stream's retention are dropped. */
+const retentionCheckMs = 60_000;
+
 export interface LocalEndpointOptions {
   /** Address to bind (default 127.0.0.1). Anything but loopback needs `credentials`. */
   hostname?: string;
@@ -43,8 +47,10 @@ export interface LocalEndpointOptions {
   port?: number;
   /** PEM text of the certificate and key: the endpoint then speaks https/wss. */
   tls?: { cert: string; key: string };
-  /** Keep channels and streams here across restarts. */
+  /** Keep channels, streams and the streams' fragments here across restarts. */
   dataDir?: string;
+  /** Bytes of fragments held over all streams (default defaultStoreMaxBytes). */
+  storeMaxBytes?: number;
   region?: string;
   credentials?: LocalCredentials;
   turn?: TurnSettings;
@@ -75,6 +81,8 @@ export interface LocalEndpoint {
   testSendGoAway(channelArn?: string, graceMs?: number): void;
   /** Test hook, until PutMedia ingests: the store the read-back APIs serve. */
   testFragments: FragmentStore;
+  /** What the data endpoint (GetDataEndpoint's answer) serves, for `serve` to print. */
+  streamOperations: readonly string[];
 }
 
 /** Where clients on this machine reach an address the server is bound to. */
@@ -103,7 +111,21 @@ export async function startLocalEndpoint(
   const relay = new SignalingRelay({ ...awsRelayLimits, ...options.limits });
   relay.testDelayMs = options.testSignalingDelayMs ?? 0;
   registry.onChannelDeleted = (channel) => relay.dropChannel(channel.arn);
-  relay.onWarning = options.onWarning ?? ((line) => console.error(line));
+  const onWarning = options.onWarning ?? ((line) => console.error(line));
+  relay.onWarning = onWarning;
+  const fragmentLog = dataDir ? openFragmentLog(dataDir, { onWarning }) : undefined;
+  const fragments = new FragmentStore(Date.now, {
+    maxBytes: options.storeMaxBytes,
+    retentionHours: (arn) => registry.findStream(arn)?.dataRetentionInHours,
+    onWarning,
+    log: fragmentLog?.log,
+    recovered: fragmentLog?.recovered,
+  });
+  // Fragments of a stream deleted just before a crash, which the log could not remove yet.
+  for (const streamArn of new Set(fragmentLog?.recovered.map((r) => r.streamArn))) {
+    if (!registry.findStream(streamArn)) fragments.deleteStream(streamArn);
+  }
+  registry.onStreamDeleted = (stream) => fragments.deleteStream(stream.arn);
 
   const stun = await startStunServer(
     hostname === "localhost" ? "127.0.0.1" : hostname,
@@ -111,7 +133,6 @@ export async function startLocalEndpoint(
   );
   const pages = pageRoutes({ region, credentials });
   const accepted = new Map([[credentials.accessKeyId, credentials]]);
-  const fragments = new FragmentStore();
   const app = createApp({
     region,
     registry,
@@ -142,6 +163,7 @@ export async function startLocalEndpoint(
   const defaultPort = options.tls ? 443 : 80;
   const host = reachableHost(hostname);
   const url = `${scheme}://${host}${server.port === defaultPort ? "" : `:${server.port}`}`;
+  const retentionTimer = setInterval(() => fragments.dropExpired(), retentionCheckMs);
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -155,6 +177,8 @@ export async function startLocalEndpoint(
         await server.stop();
         await stun.close();
         await iot?.stop();
+        clearInterval(retentionTimer);
+        await fragmentLog?.log.close();
       })();
       return stopping;
     },
@@ -164,6 +188,7 @@ export async function startLocalEndpoint(
         ?.close(4000, "Dropped by a test");
     },
     testFragments: fragments,
+    streamOperations: ["ListFragments"],
     testSendGoAway(channelArn, graceMs) {
       for (const connection of relay.connections(channelArn)) connection.goAway(graceMs);
     },

@@ -57,8 +57,9 @@ export function saveState(dataDir: string, state: RegistrySnapshot): void {
   syncDirectory(dataDir);
 }
 
-/** Makes the rename itself durable; a platform that cannot open a directory skips it. */
-function syncDirectory(dir: string): void {
+/** Makes a rename or a new file in `dir` durable; a platform that cannot open a directory skips
+ * it. */
+export function syncDirectory(dir: string): void {
   let handle: number;
   try {
     handle = openSync(dir, "r");

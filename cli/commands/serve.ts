@@ -4,6 +4,7 @@ import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
 import { numberFlag } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
+import { defaultStoreMaxBytes } from "../../core/fragments/fragment-store.ts";
 import {
   defaultRegion,
   localCredentialPair,
@@ -30,6 +31,8 @@ function readPem(path: string, flag: string): string {
     throw new UserError(`${flag} ${path}: ${(error as Error).message}`);
   }
 }
+
+const megabytes = (mb: number | undefined) => (mb === undefined ? undefined : mb * 1024 * 1024);
 
 /** The endpoint options a `serve` command line asks for. */
 export function serveOptions(values: Values, env: Env = process.env): LocalEndpointOptions {
@@ -63,6 +66,7 @@ export function serveOptions(values: Values, env: Env = process.env): LocalEndpo
     region,
     credentials: keys ? { accessKeyId: keys[0], secretAccessKey: keys[1] } : undefined,
     turn: turn ? { url: turn[0], secret: turn[1] } : undefined,
+    storeMaxBytes: megabytes(numberFlag(values, "store-max-mb", undefined, 1, 1_000_000)),
     testSignalingDelayMs: numberFlag(values, "test-signaling-delay-ms", undefined, 0, 10_000),
   };
 }
@@ -84,7 +88,13 @@ export const serve: Command = {
     "data-dir": {
       type: "string",
       arg: "DIR",
-      help: "keep channels and streams here across restarts",
+      help: "keep channels, streams and the streams' fragments (media) here across restarts",
+    },
+    "store-max-mb": {
+      type: "string",
+      arg: "MB",
+      help: `fragments held over all streams, in memory and in --data-dir; past it the oldest go ` +
+        `(default ${defaultStoreMaxBytes / 1024 / 1024})`,
     },
     region: {
       type: "string",
@@ -139,6 +149,10 @@ export const serve: Command = {
     console.log(
       `  clients: --endpoint-url ${endpoint.url} --region ${endpoint.region}` +
         (options.dataDir ? `; state kept in ${options.dataDir}` : ""),
+    );
+    console.log(
+      `  streams: data endpoint ${endpoint.url} (GetDataEndpoint answers it) for ` +
+        endpoint.streamOperations.join(", "),
     );
     const signal = await untilSignal();
     await endpoint.stop({ graceMs: 500 });

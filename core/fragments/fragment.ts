@@ -68,3 +68,9 @@ export function fragmentNumber(serverTimestampMs: number, sequence: number): str
 export function compareFragmentNumbers(a: string, b: string): number {
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The server time (ms) and sequence a number of ours was made from; undefined for any other. */
+export function parseFragmentNumber(number: string): { ms: number; sequence: number } | undefined {
+  const match = /^91343852333([0-9]{15})([0-9]{21})$/.exec(number);
+  return match ? { ms: Number(match[1]), sequence: Number(match[2]) } : undefined;
+}

@@ -85,7 +85,8 @@ function channelFrom(body: JsonObject, registry: Registry): ChannelRecord {
   throw invalidArgument("Either ChannelName or ChannelARN must be given.");
 }
 
-function streamFrom(body: JsonObject, registry: Registry): StreamRecord {
+/** The stream a request names by StreamARN or StreamName (every stream API takes either). */
+export function streamFrom(body: JsonObject, registry: Registry): StreamRecord {
   const streamArn = optionalString(body, "StreamARN", arn);
   const streamName = optionalString(body, "StreamName", name);
   if (streamArn !== undefined) return registry.streamByArn(streamArn);
@@ -319,8 +320,7 @@ const deleteStream: Operation = (body, { registry }) => {
   if (user) {
     throw resourceInUse(`Stream ${stream.name} is the media storage of channel ${user.name}.`);
   }
-  registry.streams.delete(stream.name);
-  registry.changed();
+  registry.deleteStream(stream);
   return {};
 };
 

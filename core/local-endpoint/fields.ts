@@ -76,6 +76,26 @@ export function optionalEnum<T extends string>(
   return value as T | undefined;
 }
 
+export function requiredEnum<T extends string>(
+  body: JsonObject,
+  key: string,
+  allowed: readonly T[],
+): T {
+  const value = optionalEnum(body, key, allowed);
+  if (value === undefined) throw violation(key, null, "not be null");
+  return value;
+}
+
+/** A timestamp as the SDKs send one in JSON: epoch seconds, with a fraction. */
+export function requiredEpochSeconds(body: JsonObject, key: string): number {
+  const value = body[key];
+  if (value === undefined || value === null) throw violation(key, null, "not be null");
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw violation(key, value, "be a timestamp in epoch seconds");
+  }
+  return value;
+}
+
 export function optionalInteger(body: JsonObject, key: string, min: number, max: number) {
   const value = body[key];
   if (value === undefined || value === null) return undefined;

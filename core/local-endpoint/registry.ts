@@ -40,9 +40,11 @@ export interface RegistrySnapshot {
 export class Registry {
   readonly channels = new Map<string, ChannelRecord>();
   readonly streams = new Map<string, StreamRecord>();
-  /** Called after every change (to persist) and when a channel goes away (to drop its sockets). */
+  /** Called after every change (to persist), when a channel goes away (to drop its sockets) and
+   * when a stream does (to drop its fragments). */
   onChange?: () => void;
   onChannelDeleted?: (channel: ChannelRecord) => void;
+  onStreamDeleted?: (stream: StreamRecord) => void;
 
   constructor(readonly region: string, snapshot?: RegistrySnapshot) {
     for (const channel of snapshot?.channels ?? []) this.channels.set(channel.name, channel);
@@ -73,11 +75,15 @@ export class Registry {
     return channel;
   }
 
-  streamByArn(arn: string): StreamRecord {
+  /** The stream with this ARN, if there is one. */
+  findStream(arn: string): StreamRecord | undefined {
     const stream = this.streams.get(parseArn(arn)?.name ?? "");
-    if (!stream || stream.arn !== arn) {
-      throw resourceNotFound(`The requested stream is not found or not active: ${arn}`);
-    }
+    return stream?.arn === arn ? stream : undefined;
+  }
+
+  streamByArn(arn: string): StreamRecord {
+    const stream = this.findStream(arn);
+    if (!stream) throw resourceNotFound(`The requested stream is not found or not active: ${arn}`);
     return stream;
   }
 
@@ -90,6 +96,12 @@ export class Registry {
   deleteChannel(channel: ChannelRecord): void {
     this.channels.delete(channel.name);
     this.onChannelDeleted?.(channel);
+    this.changed();
+  }
+
+  deleteStream(stream: StreamRecord): void {
+    this.streams.delete(stream.name);
+    this.onStreamDeleted?.(stream);
     this.changed();
   }
 }

@@ -1,0 +1,16 @@
+/**
+ * Archived media (`kinesis-video-archived-media`, spec §6.4): one POST route per operation, its
+ * logic in core/fragments.
+ */
+import { Hono } from "hono";
+import { parseJsonObject } from "../../../core/local-endpoint/fields.ts";
+import { listFragments } from "../../../core/fragments/list-fragments.ts";
+import type { EndpointEnv } from "../endpoint-env.ts";
+
+export const archivedMedia = new Hono<EndpointEnv>();
+
+archivedMedia.post("/listFragments", (c) =>
+  c.json(listFragments(parseJsonObject(c.var.body), {
+    registry: c.var.endpoint.registry,
+    store: c.var.endpoint.fragments,
+  })));
