@@ -3,6 +3,11 @@
  * as an RFC 8285 header extension: written as a one-byte-header block of its own, read from
  * either form. Both run per packet, so neither allocates.
  */
+import {
+  type HeaderExtensionElement,
+  headerExtensionForm,
+  nextHeaderExtensionElement,
+} from "./header.ts";
 
 export const transportWideSequenceUri =
   "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
@@ -31,6 +36,8 @@ export function writeTransportWideSequence(
   out[offset + 7] = 0;
 }
 
+const element: HeaderExtensionElement = { id: 0, valueAt: 0, length: 0 };
+
 /**
  * The transport-wide sequence number an RTP packet carries under extension `id`, or -1 when
  * it carries none (or the packet is too malformed to tell).
@@ -39,32 +46,14 @@ export function readTransportWideSequence(packet: Uint8Array, id: number): numbe
   if (packet.length < 12 || (packet[0] & 0x10) === 0) return -1;
   const blockAt = 12 + 4 * (packet[0] & 0x0f);
   if (blockAt + 4 > packet.length) return -1;
-  const profile = (packet[blockAt] << 8) | packet[blockAt + 1];
+  const form = headerExtensionForm((packet[blockAt] << 8) | packet[blockAt + 1]);
   const end = blockAt + 4 + 4 * ((packet[blockAt + 2] << 8) | packet[blockAt + 3]);
-  if (end > packet.length) return -1;
-  const oneByte = profile === 0xbede;
-  if (!oneByte && (profile & 0xfff0) !== 0x1000) return -1;
+  if (form === 0 || end > packet.length) return -1;
   let at = blockAt + 4;
-  while (at < end) {
-    if (packet[at] === 0) { // padding between elements
-      at++;
-      continue;
-    }
-    let elementId: number, length: number;
-    if (oneByte) {
-      elementId = packet[at] >> 4;
-      if (elementId === 15) return -1; // reserved: the rest is not to be read (RFC 8285 4.2)
-      length = (packet[at] & 0x0f) + 1;
-      at += 1;
-    } else {
-      if (at + 2 > end) return -1;
-      elementId = packet[at];
-      length = packet[at + 1];
-      at += 2;
-    }
-    if (at + length > end) return -1;
-    if (elementId === id) return length === 2 ? (packet[at] << 8) | packet[at + 1] : -1;
-    at += length;
+  while ((at = nextHeaderExtensionElement(packet, at, end, form, element)) >= 0) {
+    if (element.id !== id) continue;
+    const valueAt = element.valueAt;
+    return element.length === 2 ? (packet[valueAt] << 8) | packet[valueAt + 1] : -1;
   }
   return -1;
 }
