@@ -107,29 +107,64 @@ export function serializeRtpPacket(packet: RtpPacketInit): Uint8Array {
 export function parseHeaderExtensionElements(ext: RtpHeaderExtension): Map<number, Uint8Array> {
   const elements = new Map<number, Uint8Array>();
   const { data } = ext;
-  const oneByte = ext.profile === 0xbede;
-  if (!oneByte && (ext.profile & 0xfff0) !== 0x1000) return elements;
+  const form = headerExtensionForm(ext.profile);
+  if (form === 0) return elements;
+  const element: HeaderExtensionElement = { id: 0, valueAt: 0, length: 0 };
   let at = 0;
-  while (at < data.length) {
-    if (data[at] === 0) {
-      at++;
-      continue;
+  for (;;) {
+    at = nextHeaderExtensionElement(data, at, data.length, form, element);
+    if (at === elementsEnd) break;
+    if (at === elementOverrun) {
+      throw new Error(`RTP header extension element ${element.id} overruns`);
     }
-    let id: number, length: number;
-    if (oneByte) {
-      id = data[at] >> 4;
-      length = (data[at] & 0x0f) + 1;
-      if (id === 15) break; // reserved: stop parsing (RFC 8285 4.2)
-      at += 1;
-    } else {
-      if (at + 2 > data.length) break;
-      id = data[at];
-      length = data[at + 1];
-      at += 2;
-    }
-    if (at + length > data.length) throw new Error(`RTP header extension element ${id} overruns`);
-    elements.set(id, data.subarray(at, at + length));
-    at += length;
+    elements.set(element.id, data.subarray(element.valueAt, element.valueAt + element.length));
   }
   return elements;
+}
+
+/** Where one header extension element's value lies; reused from element to element. */
+export interface HeaderExtensionElement {
+  id: number;
+  valueAt: number;
+  length: number;
+}
+
+/** 1 for the one-byte form, 2 for the two-byte form, 0 for a profile RFC 8285 does not define. */
+export function headerExtensionForm(profile: number): 0 | 1 | 2 {
+  if (profile === 0xbede) return 1;
+  return (profile & 0xfff0) === 0x1000 ? 2 : 0;
+}
+
+/** nextHeaderExtensionElement's answers besides a position: no more elements, or a bad one. */
+export const elementsEnd = -1;
+export const elementOverrun = -2;
+
+/**
+ * Reads the element at or after `bytes[at]` (padding bytes skipped), in a block ending at
+ * `end`, into `element`; returns where the next one may start, or `elementsEnd` when there
+ * are no more (the reserved one-byte id 15 ends them too, RFC 8285 4.2), or `elementOverrun`
+ * when the element runs past the block. Walking a block this way allocates nothing.
+ */
+export function nextHeaderExtensionElement(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  form: 1 | 2,
+  element: HeaderExtensionElement,
+): number {
+  while (at < end && bytes[at] === 0) at++;
+  if (at >= end) return elementsEnd;
+  if (form === 1) {
+    element.id = bytes[at] >> 4;
+    if (element.id === 15) return elementsEnd;
+    element.length = (bytes[at] & 0x0f) + 1;
+    at += 1;
+  } else {
+    if (at + 2 > end) return elementsEnd;
+    element.id = bytes[at];
+    element.length = bytes[at + 1];
+    at += 2;
+  }
+  element.valueAt = at;
+  return at + element.length > end ? elementOverrun : at + element.length;
 }

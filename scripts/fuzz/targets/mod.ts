@@ -8,6 +8,7 @@ import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
 import { sdpOffer } from "./sdp.ts";
 import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
 import { stunMessage } from "./stun.ts";
+import { transportCcFeedback } from "./transport-cc.ts";
 
 export const fuzzTargets = [
   signalingFrameClient,
@@ -19,6 +20,7 @@ export const fuzzTargets = [
   viewerReceiver,
   rtcpCompound,
   trackSenderRtcp,
+  transportCcFeedback,
   stunMessage,
   accessUnitSplitter,
   h264Sps,

@@ -1,0 +1,40 @@
+/**
+ * The loss-based controller (draft-ietf-rmcat-gcc-02 6): over every 20 or more reported
+ * packets, a loss fraction above 10% cuts the rate by half that fraction, below 2% lets it
+ * grow 5%; in between it holds. It never grows beyond the delay-based rate: it is there to
+ * pull the estimate under it when a path drops packets without queueing first.
+ */
+
+/** Reported packets a loss fraction is taken over. */
+export const lossSamplePackets = 20;
+const highLoss = 0.1;
+const lowLoss = 0.02;
+const growth = 1.05;
+
+export class LossBasedControl {
+  bps: number;
+  /** The loss fraction of the latest sample; 0 before one. */
+  lossFraction = 0;
+  #lost = 0;
+  #received = 0;
+
+  constructor(initialBps: number) {
+    this.bps = initialBps;
+  }
+
+  /** One feedback's counts of packets newly reported lost and received. */
+  update(lost: number, received: number, delayBasedBps: number): number {
+    this.#lost += lost;
+    this.#received += received;
+    const total = this.#lost + this.#received;
+    if (total >= lossSamplePackets) {
+      this.lossFraction = this.#lost / total;
+      this.#lost = 0;
+      this.#received = 0;
+      if (this.lossFraction > highLoss) this.bps *= 1 - 0.5 * this.lossFraction;
+      else if (this.lossFraction < lowLoss) this.bps *= growth;
+    }
+    this.bps = Math.min(this.bps, delayBasedBps);
+    return this.bps;
+  }
+}
