@@ -17,6 +17,7 @@ import {
   optionalEnum,
   optionalObject,
   optionalString,
+  type StringRule,
 } from "../local-endpoint/fields.ts";
 import { compareFragmentNumbers, type StoredFragment } from "./fragment.ts";
 
@@ -41,6 +42,13 @@ const continuationTokenRule = { pattern: /^[a-zA-Z0-9_.\-]+$/, min: 1, max: 128 
 const missing = (member: string, type: string) =>
   invalidArgument(`StartSelector.${member} must be given when StartSelectorType is ${type}.`);
 
+/** A string member the selector's type requires. */
+function member(selector: JsonObject, key: string, rule: StringRule, type: string): string {
+  const value = optionalString(selector, key, rule);
+  if (value === undefined) throw missing(key, type);
+  return value;
+}
+
 /** The StartSelector of a GetMedia request body. */
 export function parseStartSelector(body: JsonObject): StartSelector {
   const selector = optionalObject(body, "StartSelector");
@@ -51,15 +59,11 @@ export function parseStartSelector(body: JsonObject): StartSelector {
     case "NOW":
     case "EARLIEST":
       return { type };
-    case "FRAGMENT_NUMBER": {
-      const afterFragmentNumber = optionalString(
-        selector,
-        "AfterFragmentNumber",
-        fragmentNumberRule,
-      );
-      if (afterFragmentNumber === undefined) throw missing("AfterFragmentNumber", type);
-      return { type, afterFragmentNumber };
-    }
+    case "FRAGMENT_NUMBER":
+      return {
+        type,
+        afterFragmentNumber: member(selector, "AfterFragmentNumber", fragmentNumberRule, type),
+      };
     case "SERVER_TIMESTAMP":
     case "PRODUCER_TIMESTAMP": {
       const seconds = selector.StartTimestamp;
@@ -73,15 +77,11 @@ export function parseStartSelector(body: JsonObject): StartSelector {
       }
       return { type, startTimestampMs: Math.round(seconds * 1000) };
     }
-    case "CONTINUATION_TOKEN": {
-      const continuationToken = optionalString(
-        selector,
-        "ContinuationToken",
-        continuationTokenRule,
-      );
-      if (continuationToken === undefined) throw missing("ContinuationToken", type);
-      return { type, continuationToken };
-    }
+    case "CONTINUATION_TOKEN":
+      return {
+        type,
+        continuationToken: member(selector, "ContinuationToken", continuationTokenRule, type),
+      };
   }
 }
 

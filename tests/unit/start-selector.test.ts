@@ -153,51 +153,58 @@ describe("GetMedia start selector", () => {
     );
   });
 
-  test("AWS's validation errors, each an InvalidArgumentException naming the member", () => {
-    assert.match(invalid({}), /StartSelector must be given/);
-    assert.match(invalid({ StartSelector: {} }), /StartSelectorType must be given/);
-    assert.match(
-      invalid({ StartSelector: { StartSelectorType: "LATEST" } }),
+  const invalidSelectors: [string, Record<string, unknown>, RegExp][] = [
+    ["no StartSelector", {}, /StartSelector must be given/],
+    ["no type", { StartSelector: {} }, /StartSelectorType must be given/],
+    [
+      "an unknown type",
+      { StartSelector: { StartSelectorType: "LATEST" } },
       /'startSelectorType' failed to satisfy constraint: Member must satisfy enum value set/,
-    );
-    assert.match(
-      invalid({ StartSelector: { StartSelectorType: "FRAGMENT_NUMBER" } }),
+    ],
+    [
+      "FRAGMENT_NUMBER without a number",
+      { StartSelector: { StartSelectorType: "FRAGMENT_NUMBER" } },
       /AfterFragmentNumber must be given/,
-    );
-    assert.match(
-      invalid({
-        StartSelector: { StartSelectorType: "FRAGMENT_NUMBER", AfterFragmentNumber: "12a" },
-      }),
+    ],
+    [
+      "a fragment number with a letter",
+      { StartSelector: { StartSelectorType: "FRAGMENT_NUMBER", AfterFragmentNumber: "12a" } },
       /'afterFragmentNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: \[0-9\]\+/,
-    );
-    assert.match(
-      invalid({
+    ],
+    [
+      "a fragment number over 128 digits",
+      {
         StartSelector: {
           StartSelectorType: "FRAGMENT_NUMBER",
           AfterFragmentNumber: "1".repeat(129),
         },
-      }),
+      },
       /length less than or equal to 128/,
-    );
-    assert.match(
-      invalid({ StartSelector: { StartSelectorType: "SERVER_TIMESTAMP" } }),
+    ],
+    [
+      "SERVER_TIMESTAMP without a time",
+      { StartSelector: { StartSelectorType: "SERVER_TIMESTAMP" } },
       /StartTimestamp must be given/,
-    );
-    assert.match(
-      invalid({
-        StartSelector: { StartSelectorType: "PRODUCER_TIMESTAMP", StartTimestamp: "yesterday" },
-      }),
+    ],
+    [
+      "a time that is not a number",
+      { StartSelector: { StartSelectorType: "PRODUCER_TIMESTAMP", StartTimestamp: "yesterday" } },
       /StartTimestamp must be a time in seconds/,
-    );
-    assert.match(
-      invalid({ StartSelector: { StartSelectorType: "CONTINUATION_TOKEN" } }),
+    ],
+    [
+      "CONTINUATION_TOKEN without a token",
+      { StartSelector: { StartSelectorType: "CONTINUATION_TOKEN" } },
       /ContinuationToken must be given/,
-    );
-    assert.match(
-      invalid({
-        StartSelector: { StartSelectorType: "CONTINUATION_TOKEN", ContinuationToken: "a b" },
-      }),
+    ],
+    [
+      "a token with a space",
+      { StartSelector: { StartSelectorType: "CONTINUATION_TOKEN", ContinuationToken: "a b" } },
       /'continuationToken' failed to satisfy constraint/,
-    );
-  });
+    ],
+  ];
+  for (const [what, body, message] of invalidSelectors) {
+    test(`${what} is AWS's InvalidArgumentException naming the member`, () => {
+      assert.match(invalid(body), message);
+    });
+  }
 });
