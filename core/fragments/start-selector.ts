@@ -122,11 +122,22 @@ export function startPoint(
     }
     case "SERVER_TIMESTAMP":
     case "PRODUCER_TIMESTAMP": {
-      // The chunk containing the timestamp, else the first after it.
       const at = selector.startTimestampMs;
-      const start = (f: StoredFragment) =>
+      const time = (f: StoredFragment) =>
         selector.type === "SERVER_TIMESTAMP" ? f.serverTimestampMs : f.producerTimestampMs;
-      return { startsAt: (f) => start(f) + Math.max(f.durationMs, 1) > at };
+      // The chunk containing the time: the latest to start at or before it, while the time is
+      // within its duration (of fragments starting at the same time, the first); else the
+      // first to start after it. Fragments received in a burst share server times, so a
+      // server time picks out the burst's first.
+      const latest = stored.findLast((f) => time(f) <= at);
+      const containing = latest && at < time(latest) + Math.max(latest.durationMs, 1)
+        ? stored.find((f) => time(f) === time(latest))
+        : undefined;
+      if (containing) {
+        const from = containing.fragmentNumber;
+        return { startsAt: (f) => compareFragmentNumbers(f.fragmentNumber, from) >= 0 };
+      }
+      return { startsAt: (f) => time(f) > at };
     }
   }
 }

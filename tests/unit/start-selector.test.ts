@@ -11,20 +11,20 @@ import {
 
 const arn = "arn:aws:kinesisvideo:us-west-2:111122223333:stream/s/1";
 
-/** Three 2 s fragments, producer time 1_000_000 ms on, received 500 ms after each start. */
+/** An empty 2 s fragment, the `i`th of a stream from producer time 1_000_000 ms. */
+const fragment = (i: number): Fragment => ({
+  producerTimestampMs: 1_000_000 + i * 2000,
+  durationMs: 2000,
+  tracks: [],
+  frames: [],
+  tags: [],
+  sizeBytes: 0,
+});
+
+/** Three 2 s fragments, each received at server time 5_000_000 ms + its producer offset. */
 function stream() {
   const store = new FragmentStore();
-  const stored = [0, 1, 2].map((i) => {
-    const fragment: Fragment = {
-      producerTimestampMs: 1_000_000 + i * 2000,
-      durationMs: 2000,
-      tracks: [],
-      frames: [],
-      tags: [],
-      sizeBytes: 0,
-    };
-    return store.append(arn, fragment, 5_000_000 + i * 2000);
-  });
+  const stored = [0, 1, 2].map((i) => store.append(arn, fragment(i), 5_000_000 + i * 2000));
   return { store, stored };
 }
 
@@ -151,6 +151,19 @@ describe("GetMedia start selector", () => {
       [],
       "the same time as a producer timestamp is past the stream",
     );
+  });
+
+  test("a server time in a burst of fragments received together starts with the burst's first", () => {
+    const store = new FragmentStore();
+    const times = [5_000_000, 5_000_020, 5_000_020, 5_000_040];
+    const stored = times.map((t, i) => store.append(arn, fragment(i), t));
+    const numbers = stored.map((f) => f.fragmentNumber);
+    const at = (ms: number) =>
+      selected({ type: "SERVER_TIMESTAMP", startTimestampMs: ms }, stored, store);
+    assert.deepEqual(at(5_000_020), numbers.slice(1));
+    assert.deepEqual(at(5_000_030), numbers.slice(1));
+    assert.deepEqual(at(5_000_010), numbers);
+    assert.deepEqual(at(5_002_040), [], "past the last fragment's duration");
   });
 
   const invalidSelectors: [string, Record<string, unknown>, RegExp][] = [
