@@ -14,6 +14,7 @@ import type { EndpointEnv, EndpointState } from "./endpoint-env.ts";
 import { answerError, signed, stamp } from "./middleware.ts";
 import { archivedMedia } from "./services/archived-media.ts";
 import { controlPlane } from "./services/control-plane.ts";
+import { media } from "./services/media.ts";
 import { signaling, signalingWebSocket } from "./services/signaling.ts";
 import { webrtcStorage } from "./services/webrtc-storage.ts";
 
@@ -36,6 +37,7 @@ export function createApp(
   app.route("/", controlPlane);
   app.route("/", signaling);
   app.route("/", webrtcStorage);
+  app.route("/", media);
   app.route("/", archivedMedia);
 
   app.all("*", (c) => {

@@ -116,6 +116,12 @@ export function optionalObject(body: JsonObject, key: string): JsonObject | unde
   return value as JsonObject;
 }
 
+export function requiredArray(body: JsonObject, key: string, min: number, max: number) {
+  const value = optionalArray(body, key, min, max);
+  if (value === undefined) throw violation(key, null, "not be null");
+  return value;
+}
+
 export function optionalArray(body: JsonObject, key: string, min: number, max: number) {
   const value = body[key];
   if (value === undefined || value === null) return undefined;

@@ -53,6 +53,19 @@ function trackEntry(track: MkvTrack): Uint8Array[] {
   return element(EbmlId.trackEntry, children);
 }
 
+/** The EBML header that starts every Matroska document KVS writes. */
+export function ebmlHeader(): Uint8Array[] {
+  return element(EbmlId.ebml, [
+    ...uintElement(EbmlId.ebmlVersion, 1),
+    ...uintElement(EbmlId.ebmlReadVersion, 1),
+    ...uintElement(EbmlId.ebmlMaxIdLength, 4),
+    ...uintElement(EbmlId.ebmlMaxSizeLength, 8),
+    ...stringElement(EbmlId.docType, "matroska"),
+    ...uintElement(EbmlId.docTypeVersion, 2),
+    ...uintElement(EbmlId.docTypeReadVersion, 2),
+  ]);
+}
+
 /** EBML header, Segment (unknown size), Info (1 ms timecode scale) and Tracks. */
 export function mkvHeader(options: MkvHeaderOptions): Uint8Array[] {
   const app = options.writingApp ?? "kvsrtc";
@@ -66,15 +79,7 @@ export function mkvHeader(options: MkvHeaderOptions): Uint8Array[] {
     ...stringElement(EbmlId.writingApp, app),
   ];
   return [
-    ...element(EbmlId.ebml, [
-      ...uintElement(EbmlId.ebmlVersion, 1),
-      ...uintElement(EbmlId.ebmlReadVersion, 1),
-      ...uintElement(EbmlId.ebmlMaxIdLength, 4),
-      ...uintElement(EbmlId.ebmlMaxSizeLength, 8),
-      ...stringElement(EbmlId.docType, "matroska"),
-      ...uintElement(EbmlId.docTypeVersion, 2),
-      ...uintElement(EbmlId.docTypeReadVersion, 2),
-    ]),
+    ...ebmlHeader(),
     openElement(EbmlId.segment),
     ...element(EbmlId.info, info),
     ...element(EbmlId.tracks, options.tracks.flatMap(trackEntry)),

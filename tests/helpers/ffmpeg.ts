@@ -15,3 +15,28 @@ export function ffmpegMissing(): string | undefined {
 export function ffmpeg(...args: string[]): void {
   execFileSync("ffmpeg", ["-loglevel", "error", "-y", ...args], { stdio: "inherit" });
 }
+
+export interface ProbedStream {
+  codec_name: string;
+  width?: number;
+  height?: number;
+  nb_read_packets: string;
+}
+
+/**
+ * ffprobe's streams of a file, every packet counted. Its warnings (ffmpeg names each further
+ * Segment of a GetMedia body) are kept off the test output; an error still fails the call.
+ */
+export function probeStreams(path: string): ProbedStream[] {
+  const out = execFileSync("ffprobe", [
+    "-v",
+    "error",
+    "-count_packets",
+    "-of",
+    "json",
+    "-show_entries",
+    "stream=codec_name,width,height,nb_read_packets",
+    path,
+  ], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return JSON.parse(out).streams;
+}

@@ -41,6 +41,7 @@ import {
 } from "@aws-sdk/client-kinesis-video-webrtc-storage";
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
 import { signJsonPost } from "../../core/aws/sigv4.ts";
+import { rejection } from "../helpers/sdk-errors.ts";
 
 function controlPlane(endpoint: LocalEndpoint, extra: Record<string, unknown> = {}) {
   return new KinesisVideoClient({
@@ -49,14 +50,6 @@ function controlPlane(endpoint: LocalEndpoint, extra: Record<string, unknown> = 
     credentials: endpoint.credentials,
     ...extra,
   });
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const error = await promise.then(() => undefined, (e) => e);
-  assert.ok(error instanceof Error, "expected the call to fail");
-  return error;
 }
 
 describe("local endpoint control plane, with the AWS SDK v3 clients", () => {

@@ -1,11 +1,12 @@
 /**
- * Archived media (`kinesis-video-archived-media`, spec §6.4): one POST route per operation, its
- * logic in core/fragments.
+ * Archived media (`kinesis-video-archived-media`, spec §6.4) on the data endpoint: one POST
+ * route per operation, its logic in core/fragments.
  */
 import { Hono } from "hono";
 import { parseJsonObject } from "../../../core/local-endpoint/fields.ts";
 import { listFragments } from "../../../core/fragments/list-fragments.ts";
 import type { EndpointEnv } from "../endpoint-env.ts";
+import { getMediaForFragmentList } from "./get-media.ts";
 
 export const archivedMedia = new Hono<EndpointEnv>();
 
@@ -14,3 +15,5 @@ archivedMedia.post("/listFragments", (c) =>
     registry: c.var.endpoint.registry,
     store: c.var.endpoint.fragments,
   })));
+
+archivedMedia.post("/getMediaForFragmentList", getMediaForFragmentList);
