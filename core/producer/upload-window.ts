@@ -89,6 +89,11 @@ export interface UploadWindowStats {
   heldBytes: number;
   /** The latest completing acknowledgement's latency, ms. */
   ackLatencyMs?: number;
+  /**
+   * When the oldest fragment sent on this connection and not acknowledged at all went out (ms,
+   * the injected clock): producer-c drops a connection that has no BUFFERING 5 s after data.
+   */
+  waitingSinceMs?: number;
 }
 
 export class UploadWindow {
@@ -216,6 +221,9 @@ export class UploadWindow {
         ? 0
         : Math.max(0, newestTimecodeMs - oldest) / 1000,
       heldBytes: this.#heldBytes(),
+      waitingSinceMs: this.#held.find((h) =>
+        h.sentAtMs !== undefined && !this.#acknowledged.has(h.fragment)
+      )?.sentAtMs,
     };
   }
 

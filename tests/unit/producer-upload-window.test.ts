@@ -82,12 +82,15 @@ describe("upload window", () => {
   test("counts acknowledgements and times the completing one with the injected clock", () => {
     const { clock, window, fragments } = fed(60);
     clock.ms = 250;
+    assert.equal(window.stats().waitingSinceMs, 0, "the first fragment waits since it was sent");
     window.acknowledge(ack("BUFFERING", fragments[0]));
     window.acknowledge(ack("RECEIVED", fragments[0]));
     clock.ms = 1_400;
     assert.equal(window.acknowledge(ack("PERSISTED", fragments[0])).latencyMs, 1_400);
     window.acknowledge(ack("PERSISTED", fragments[0]));
     window.acknowledge({ eventType: "IDLE" });
+    window.connectionLost();
+    assert.equal(window.stats().waitingSinceMs, undefined, "nothing is in flight after a cut");
     const stats = window.stats(fragments[1].timecodeMs + 500);
     assert.deepEqual(
       {
