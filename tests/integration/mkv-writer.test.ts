@@ -4,7 +4,6 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,27 +15,8 @@ import {
   simpleBlock,
   tagsElement,
 } from "../../core/mkv/mkv-writer.ts";
-import { ffmpegMissing } from "../helpers/ffmpeg.ts";
+import { ffmpegMissing, probeStreams } from "../helpers/ffmpeg.ts";
 import { sampleFragments } from "../helpers/sample-fragments.ts";
-
-function probe(path: string) {
-  const out = execFileSync("ffprobe", [
-    "-v",
-    "error",
-    "-count_packets",
-    "-of",
-    "json",
-    "-show_entries",
-    "stream=codec_name,width,height,nb_read_packets",
-    path,
-  ], { encoding: "utf8" });
-  return JSON.parse(out).streams as {
-    codec_name: string;
-    width?: number;
-    height?: number;
-    nb_read_packets: string;
-  }[];
-}
 
 describe("MKV writer", { skip: ffmpegMissing() }, () => {
   test("a PutMedia-shaped body of the sample is read by ffprobe, every frame of it", () => {
@@ -54,7 +34,7 @@ describe("MKV writer", { skip: ffmpegMissing() }, () => {
     try {
       const path = join(dir, "body.mkv");
       writeFileSync(path, concatBytes(pieces));
-      const [video, audio] = probe(path);
+      const [video, audio] = probeStreams(path);
       const videoFrames = frames.filter((f) => f.track === 1).length;
       assert.ok(fragments.length > 1, "the sample spans several GOPs");
       assert.deepEqual(
