@@ -3,10 +3,12 @@
  * frame rings), MKV pieces out (to write into the streaming request body, in order), response
  * bytes in (acknowledgements), and which fragments a new connection sends again.
  *
- * Per connection: connect() gives the header and the replay of every fragment still held, then
- * each push() gives the live pieces; receive() parses the response and says when an ERROR
- * ends the connection; disconnected() after any end. Frames keep flowing into fragments (and
- * the window) while no connection is up, so a reconnect loses nothing the bounds kept.
+ * Per connection: connect() gives an UploadConnection whose `start` pieces (the header and the
+ * replay of every fragment still held) go first, then each push() gives the live pieces; the
+ * connection's receive() parses its response and says when an ERROR ends it; close() after
+ * any end. A connection replaced or closed hears nothing more, so a late read of an old
+ * response cannot touch the new one. Frames keep flowing into fragments (and the window)
+ * while no connection is up, so a reconnect loses nothing the bounds kept.
  */
 import type { FrameRing, RingFrame } from "../media/frame-ring.ts";
 import type { MkvTrack } from "../fragments/fragment.ts";
@@ -44,6 +46,18 @@ export type UploadEvent =
   | { kind: "error"; ack: FragmentAck }
   | { kind: "bad-line"; line: string; reason: string };
 
+/** One PutMedia request of the upload. */
+export interface UploadConnection {
+  /** The pieces its body starts with: the header and the fragments held, replayed. */
+  readonly start: Uint8Array[];
+  /** Its response bytes. An "error" event means: end it and connect anew. */
+  receive(chunk: Uint8Array): UploadEvent[];
+  /** Its response ended: the last line, if it had no newline. */
+  responseEnded(): UploadEvent[];
+  /** It ended (closed, cut, or ended after an ERROR): what it carried unacknowledged is held. */
+  close(): void;
+}
+
 export interface ProducerUploadStats extends UploadWindowStats {
   skippedFrames: SkippedFrames;
   /** Bytes given out as pieces, every connection's. */
@@ -55,7 +69,7 @@ export class ProducerUpload {
   readonly #window: UploadWindow;
   readonly #audioChannels?: 1 | 2;
   #tracks?: MkvTrack[];
-  #parser?: AckParser;
+  #connection?: UploadConnection;
   /** On the current connection: the header is out. */
   #headerSent = false;
   /** On the current connection: the fragment whose Cluster is open there. */
@@ -70,7 +84,7 @@ export class ProducerUpload {
   }
 
   get connected(): boolean {
-    return this.#parser !== undefined;
+    return this.#connection !== undefined;
   }
 
   /** The fragments held (sent or not, not yet acknowledged), oldest first. */
@@ -79,28 +93,34 @@ export class ProducerUpload {
   }
 
   /**
-   * A new connection: the pieces to write first, the header and every fragment held, minus
-   * those the service already has (`storedTimecodesMs`: its producer timestamps, from
-   * ListFragments where the stream keeps data). Empty before the first keyframe.
+   * A new connection (ending the current one, if any). Its start replays every fragment held,
+   * minus those the service already has (`storedTimecodesMs`: its producer timestamps, from
+   * ListFragments where the stream keeps data); empty before the first keyframe.
    */
-  connect(storedTimecodesMs: Iterable<number> = []): Uint8Array[] {
-    this.#parser = new AckParser();
+  connect(storedTimecodesMs: Iterable<number> = []): UploadConnection {
+    this.#connection?.close();
     this.#headerSent = false;
-    this.#writing = undefined;
-    const pieces: Uint8Array[] = [];
+    const start: Uint8Array[] = [];
     for (const fragment of this.#window.resend(storedTimecodesMs)) {
-      pieces.push(...this.#startFragment(fragment));
-      for (const frame of fragment.frames) pieces.push(...this.#block(fragment, frame));
-      if (fragment.complete) pieces.push(...this.#endFragment());
+      start.push(...this.#startFragment(fragment));
+      for (const frame of fragment.frames) start.push(...this.#block(fragment, frame));
+      if (fragment.complete) start.push(...this.#endFragment());
     }
-    return this.#count(pieces);
-  }
-
-  /** The connection ended (closed, cut, or ended after an ERROR). */
-  disconnected(): void {
-    this.#parser = undefined;
-    this.#writing = undefined;
-    this.#window.connectionLost();
+    const parser = new AckParser();
+    const current = () => this.#connection === connection;
+    const connection: UploadConnection = {
+      start: this.#count(start),
+      receive: (chunk) => current() ? this.#events(parser.push(chunk)) : [],
+      responseEnded: () => current() ? this.#events(parser.end()) : [],
+      close: () => {
+        if (!current()) return;
+        this.#connection = undefined;
+        this.#writing = undefined;
+        this.#window.connectionLost();
+      },
+    };
+    this.#connection = connection;
+    return connection;
   }
 
   /** A new frame in a ring: the pieces to write now (none while disconnected). */
@@ -130,19 +150,9 @@ export class ProducerUpload {
     return this.#count(ended && ended === this.#writing ? this.#endFragment() : []);
   }
 
-  /** Response bytes of the current connection. An "error" event means: end it, reconnect. */
-  receive(chunk: Uint8Array): UploadEvent[] {
-    return this.#events(this.#parser?.push(chunk) ?? []);
-  }
-
-  /** The response ended: its last line, if it had no newline. */
-  responseEnded(): UploadEvent[] {
-    return this.#events(this.#parser?.end() ?? []);
-  }
-
   /** Releases every frame held in the rings. */
   close(): void {
-    this.disconnected();
+    this.#connection?.close();
     this.#window.close();
   }
 

@@ -25,7 +25,7 @@ describe("producer body", { skip: ffmpegMissing() }, () => {
       keepsData: true,
       now: () => 0,
     });
-    const body = upload.connect();
+    const body = upload.connect().start;
     broadcast.subscribe((frame) => body.push(...upload.push(frame)));
     let a = 0;
     sampleFrames.forEach((bytes, v) => {

@@ -94,12 +94,16 @@ describe("producer upload core", () => {
     });
     const service = new FakeService();
     const events: UploadEvent[] = [];
-    const answer = () => events.push(...upload.receive(service.process()));
+    let connection = upload.connect();
+    service.connect(connection.start);
+    const answer = () => events.push(...connection.receive(service.process()));
     const reconnect = () => {
-      upload.disconnected();
-      service.connect(upload.connect(service.stored.map((c) => c.timecodeMs)));
+      const old = connection;
+      connection = upload.connect(service.stored.map((c) => c.timecodeMs));
+      service.connect(connection.start);
+      const late = `{"EventType":"PERSISTED","FragmentTimecode":${startWallMs}}\n`;
+      assert.deepEqual(old.receive(new TextEncoder().encode(late)), [], "the old one is deaf");
     };
-    service.connect(upload.connect());
 
     const pushed: RingFrame[] = [];
     let connectionsMade = 1;
@@ -123,7 +127,7 @@ describe("producer upload core", () => {
       }
       if (item.timeUs === 6_499_935) { // cut mid-fragment; frames keep coming for 1 s
         service.silent = false;
-        upload.disconnected();
+        connection.close();
       }
       if (item.timeUs === 7_499_925) {
         reconnect();
@@ -173,5 +177,28 @@ describe("producer upload core", () => {
     assert.equal(video.holderCount, 1, "only the retransmit window holds the video ring");
     assert.equal(audio.holderCount, 1);
     assert.equal(video.get(0), undefined, "the ring let the uploaded frames go");
+  });
+
+  test("a bad acknowledgement line is reported beside the good ones, and the upload goes on", () => {
+    const video = new FrameRing("video");
+    const upload = new ProducerUpload({ video, startWallMs, keepsData: false, now: () => 0 });
+    const connection = upload.connect();
+    const pieces = [...connection.start];
+    for (let i = 0; i < 31; i++) {
+      pieces.push(...upload.push(video.push(videoFrame(sampleFrames[i], i * 33_333))));
+    }
+    assert.equal(readMkvBody(concatBytes(pieces)).clusters.length, 2);
+    const events = connection.receive(new TextEncoder().encode(
+      `{"EventType":"IDLE"}\n{oops\n{"EventType":"RECEIVED","FragmentTimecode":${startWallMs}}\n`,
+    ));
+    assert.deepEqual(events.map((e) => e.kind), ["ack", "bad-line", "ack"]);
+    assert.deepEqual(events[2], {
+      kind: "ack",
+      ack: { eventType: "RECEIVED", fragmentTimecode: startWallMs },
+      done: true,
+      latencyMs: 0,
+    });
+    assert.deepEqual(upload.heldFragments.map((f) => f.timecodeMs), [startWallMs + 1000]);
+    assert.equal(upload.stats().bytesWritten, concatBytes(pieces).length);
   });
 });
