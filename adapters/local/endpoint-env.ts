@@ -15,6 +15,8 @@ export interface EndpointState {
   relay: SignalingRelay;
   /** Every stream's media: what PutMedia stores and the read-back APIs serve. */
   fragments: FragmentStore;
+  /** Aborted when the endpoint stops: a response that would stream on (GetMedia) ends then. */
+  stopping: AbortSignal;
   /** Access key id -> credentials this endpoint accepts. */
   credentials: Map<string, AwsCredentials>;
   stunPort: number;

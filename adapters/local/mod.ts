@@ -133,11 +133,13 @@ export async function startLocalEndpoint(
   );
   const pages = pageRoutes({ region, credentials });
   const accepted = new Map([[credentials.accessKeyId, credentials]]);
+  const stopped = new AbortController();
   const app = createApp({
     region,
     registry,
     relay,
     fragments,
+    stopping: stopped.signal,
     credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,
@@ -173,6 +175,7 @@ export async function startLocalEndpoint(
     ...(iot ? { iotCredentialsUrl: iot.url } : {}),
     stop({ graceMs = 100 } = {}) {
       stopping ??= (async () => {
+        stopped.abort();
         await relay.shutdown(graceMs);
         await server.stop();
         await stun.close();

@@ -39,6 +39,8 @@ export interface GetMediaBodyOptions {
   idleEndMs?: number;
   /** Called once when the body ends, however it ends. */
   onEnd?: () => void;
+  /** Ends the body at once when aborted (the endpoint stopping). */
+  signal?: AbortSignal;
 }
 
 /** The first fragment after `cursor` (numbers increase along the stored list). */
@@ -65,12 +67,14 @@ export function getMediaBody(options: GetMediaBodyOptions): ReadableStream<Uint8
   let wake: (() => void) | undefined;
   let unfollow: (() => void) | undefined;
   let ended = false;
+  let stop: (() => void) | undefined;
 
   const end = () => {
     if (ended) return;
     ended = true;
     unfollow?.();
     wake?.();
+    if (stop) options.signal?.removeEventListener("abort", stop);
     options.onEnd?.();
   };
   const next = (): StoredFragment | undefined => {
@@ -101,6 +105,12 @@ export function getMediaBody(options: GetMediaBodyOptions): ReadableStream<Uint8
         return;
       }
       unfollow = store.follow(streamArn, () => wake?.());
+      stop = () => {
+        end();
+        controller.close();
+      };
+      if (options.signal?.aborted) stop();
+      else options.signal?.addEventListener("abort", stop, { once: true });
     },
     async pull(controller) {
       for (;;) {

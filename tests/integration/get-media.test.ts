@@ -37,6 +37,7 @@ import type { Fragment, FragmentFrame, StoredFragment } from "../../core/fragmen
 import { ffmpegMissing, probeStreams } from "../helpers/ffmpeg.ts";
 import { chunkTag, type GetMediaChunkInfo, getMediaChunks } from "../helpers/get-media-chunks.ts";
 import { sampleFragments } from "../helpers/sample-fragments.ts";
+import { getMediaIdleEndMs } from "../../core/fragments/media-bodies.ts";
 import { rejection } from "../helpers/sdk-errors.ts";
 
 const tag = {
@@ -416,5 +417,29 @@ describe("GetMedia and GetMediaForFragmentList, with the AWS SDK v3 clients", ()
     await new Promise((r) => setTimeout(r, 1100)); // past the 5 calls a second
     const again = await Promise.all([open(), open(), open()]);
     for (const response of again) leave(response.Payload);
+  });
+});
+
+describe("an endpoint that stops under an open GetMedia", () => {
+  test("ends the live body and stops at once, not when the body would idle out", async () => {
+    const endpoint = await startLocalEndpoint({ hostname: "127.0.0.1", port: 0 });
+    const config = { region: endpoint.region, credentials: endpoint.credentials };
+    const kvs = new KinesisVideoClient({ ...config, endpoint: endpoint.url });
+    await kvs.send(new CreateStreamCommand({ StreamName: "live", DataRetentionInHours: 1 }));
+    const { DataEndpoint } = await kvs.send(
+      new GetDataEndpointCommand({ StreamName: "live", APIName: "GET_MEDIA" }),
+    );
+    const media = new KinesisVideoMediaClient({ ...config, endpoint: DataEndpoint });
+    const responding = media.send(
+      new GetMediaCommand({ StreamName: "live", StartSelector: { StartSelectorType: "NOW" } }),
+    ).then(async (out) => {
+      for await (const _ of out.Payload as AsyncIterable<Uint8Array>) { /* none comes */ }
+    }, () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    const stopStarted = Date.now();
+    await endpoint.stop();
+    const stopMs = Date.now() - stopStarted;
+    await responding;
+    assert.ok(stopMs < getMediaIdleEndMs / 2, `stop took ${stopMs} ms`);
   });
 });

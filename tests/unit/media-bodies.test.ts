@@ -43,7 +43,7 @@ async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>) {
 function body(
   store: FragmentStore,
   start: StartPoint,
-  options: { idleEndMs?: number; now?: () => number } = {},
+  options: { idleEndMs?: number; now?: () => number; signal?: AbortSignal } = {},
 ) {
   const counts = { ended: 0 };
   const stream = getMediaBody({
@@ -53,6 +53,7 @@ function body(
     idleEndMs: options.idleEndMs ?? 60_000,
     now: options.now,
     onEnd: () => counts.ended++,
+    signal: options.signal,
   });
   return { reader: stream.getReader(), counts };
 }
@@ -86,6 +87,19 @@ describe("GetMedia and GetMediaForFragmentList bodies", () => {
     assert.equal(store.following, 1);
     await reader.cancel();
     await pending;
+    assert.equal(store.following, 0);
+    assert.equal(counts.ended, 1);
+  });
+
+  test("the endpoint stopping ends a live body at once and frees its subscription", async () => {
+    const store = new CountingStore();
+    const stopping = new AbortController();
+    const { reader, counts } = body(store, startPoint({ type: "NOW" }, [], () => undefined), {
+      signal: stopping.signal,
+    });
+    const pending = reader.read();
+    stopping.abort();
+    assert.deepEqual(await pending, { value: undefined, done: true });
     assert.equal(store.following, 0);
     assert.equal(counts.ended, 1);
   });

@@ -46,7 +46,13 @@ export function getMedia(c: Context<EndpointEnv>): Response {
     (number) => fragments.get(stream.arn, number),
   );
   return streamed(
-    getMediaBody({ store: fragments, streamArn: stream.arn, start, onEnd: release }),
+    getMediaBody({
+      store: fragments,
+      streamArn: stream.arn,
+      start,
+      onEnd: release,
+      signal: c.var.endpoint.stopping,
+    }),
   );
 }
 
