@@ -142,6 +142,25 @@ describe("send pacer", () => {
     assert.equal(bytes, gopBytes, "the GOP's bytes once after the second PLI");
   });
 
+  test("a PLI while the newest keyframe is still going out is answered by it, not restarted", () => {
+    const { sender, wire, turns, push } = setup();
+    push(1, 16 * MiB, true); // ~1.3 s at the pacing rate
+    push(3, 64 * 1024);
+    sender.start();
+    for (let i = 0; i < 20; i++) turns.runNext();
+    assert.equal(wholeFrames(wire).length, 0, "the keyframe is on its way");
+    for (let i = 0; i < 3; i++) {
+      turns.runUntil(turns.now + defaultKeyframeRequestIntervalMs);
+      sender.handleRtcp(buildPli({ senderSsrc: 1, mediaSsrc: ssrc }));
+    }
+    turns.runAll();
+    assert.equal(sender.stats.keyframeRequests, 3);
+    assert.equal(sender.stats.keyframeRestarts, 0);
+    assert.deepEqual(wholeFrames(wire), [1, 2, 3, 4]);
+    const keyframePackets = wire.filter((p) => p.frame === 1).length;
+    assert.equal(keyframePackets, Math.ceil((16 * MiB - 5) / 1186), "each packet of it once");
+  });
+
   test("live frames pushed during a paced GOP start keep their order, and the start joins them", () => {
     const { sender, wire, turns, push } = setup();
     push(8, 256 * 1024, true); // a 2 MiB GOP: ~170 ms at the pacing rate

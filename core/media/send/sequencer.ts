@@ -7,7 +7,9 @@
  * rather than waiting for the next keyframe; the burst then runs on into the live frames, in
  * order. A restart (PLI/FIR) moves it to the newest keyframe again, shifting timestamps so they
  * never go backwards: a restart during a restart drops what is left of the first, so a viewer
- * has one restart in flight at most.
+ * has one restart in flight at most. A request while the newest keyframe is still going out is
+ * already being answered: it changes nothing (a decoder asks every round trip until the
+ * keyframe is whole, and a big one takes many round trips to pace out).
  *
  * The pacer may stop it between any two packets, mid-frame; it goes on from there in a later
  * turn, unless the ring has let go of that frame meanwhile.
@@ -47,6 +49,8 @@ export class RtpSequencer implements PacedWork {
   #shift = 0;
   #waitForKeyframe = false;
   #restartRequested = false;
+  /** The keyframe being sent (after a restart or live), until all of it went out. */
+  #keyframeOnTheWay?: RingFrame;
   #lastRestartAt = -Infinity;
   /** The RTP timestamp of the last frame sent, once one was. */
   #lastTimestamp?: number;
@@ -89,10 +93,12 @@ export class RtpSequencer implements PacedWork {
     const ring = this.#o.ring;
     if (this.#restartRequested) {
       this.#restartRequested = false;
-      this.#partial = undefined;
       const keyframe = ring.newestKeyframe;
-      if (keyframe) this.#restartAt(keyframe);
-      else this.#skipToKeyframe();
+      if (!keyframe || keyframe !== this.#keyframeOnTheWay) {
+        this.#partial = undefined;
+        if (keyframe) this.#restartAt(keyframe);
+        else this.#skipToKeyframe();
+      }
     }
     const stats = this.#o.stats;
     if (this.#partial && ring.get(this.#partial.index) !== this.#partial) {
@@ -124,6 +130,7 @@ export class RtpSequencer implements PacedWork {
         }
         this.#waitForKeyframe = false;
       }
+      if (frame.keyframe) this.#keyframeOnTheWay = frame;
       this.#partial = frame;
       this.#partialPlan = 0;
       this.#partialTimestamp = this.#timestampOf(frame);
@@ -148,6 +155,7 @@ export class RtpSequencer implements PacedWork {
   }
 
   #skipToKeyframe() {
+    this.#keyframeOnTheWay = undefined;
     this.#waitForKeyframe = this.#o.ring.kind === "video";
   }
 
@@ -187,6 +195,7 @@ export class RtpSequencer implements PacedWork {
       this.#lastTimestamp = timestamp;
     }
     this.#partial = undefined;
+    if (frame === this.#keyframeOnTheWay) this.#keyframeOnTheWay = undefined;
     this.#o.stats.framesSent++;
     return true;
   }
