@@ -12,8 +12,8 @@ import type { SenderClock, SenderStage } from "./stage.ts";
 /**
  * Keyframe requests closer together than this restart the GOP only once, per viewer and track:
  * a decoder that lost a picture asks again every round trip until a keyframe arrives, and a
- * hostile viewer asks all the time; 4 restarts a second at most is what a sender's encoder
- * would grant (libwebrtc and the KVS C SDK's samples throttle keyframe requests likewise).
+ * hostile viewer asks all the time; 4 restarts a second at most keeps a GOP restart from being
+ * cut short more often than a round trip or two, whatever the requests.
  */
 export const defaultKeyframeRequestIntervalMs = 250;
 
