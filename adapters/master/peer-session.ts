@@ -180,7 +180,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.#timers.clear();
     this.#rtcp.stop();
     for (const { sender, track } of this.senders.values()) {
-      sender.retransmitBuffer.clear();
+      sender.stop();
       track.close();
     }
     for (const dc of this.#dataChannels) dc.close();

@@ -72,10 +72,15 @@ export class RetransmitBuffer {
     this.#timestamps[slot] = timestamp;
   }
 
+  /** Whether the packet sent with this sequence number is still held (find without an object). */
+  holds(sequenceNumber: number): boolean {
+    return this.#sequenceNumbers[sequenceNumber & this.#mask] === sequenceNumber;
+  }
+
   /** The packet sent with this sequence number, if still held. */
   find(sequenceNumber: number): PacketDescriptor | undefined {
+    if (!this.holds(sequenceNumber)) return undefined;
     const slot = sequenceNumber & this.#mask;
-    if (this.#sequenceNumbers[slot] !== sequenceNumber) return undefined;
     return {
       frameIndex: this.#frameIndexes[slot],
       plan: this.#plans[slot],

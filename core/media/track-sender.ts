@@ -4,13 +4,15 @@
  *   sequencer + packetizer -> header extensions -> packet writer -> transport,
  * each packet that went out passing the sender-report reporter and the NACK responder; RTCP
  * from the viewer is parsed once and dispatched to the NACK responder, the keyframe handler
- * and the receiver statistics.
+ * and the receiver statistics. What goes on the wire goes through the pacer, NACK resends
+ * first, then the sequencer's frames.
  */
 import { parseRtcp } from "../rtcp/parse.ts";
 import type { FrameRing } from "./frame-ring.ts";
 import { HeaderExtensions } from "./send/header-extensions.ts";
 import { KeyframeHandler } from "./send/keyframe-handler.ts";
 import { NackResponder } from "./send/nack-responder.ts";
+import { SendPacer, type TurnScheduler } from "./send/pacer.ts";
 import { RtpPacketWriter } from "./send/packet-writer.ts";
 import { defaultMaxPayload } from "./send/payload-plans.ts";
 import { ReceiverFeedback } from "./send/receiver-feedback.ts";
@@ -45,6 +47,10 @@ export interface TrackSenderOptions {
   /** Keyframe requests closer together than this restart the GOP only once. */
   keyframeRequestIntervalMs?: number;
   clock?: SenderClock;
+  /** How the pacer gets a later turn of the event loop (timers by default; tests run their own). */
+  turns?: TurnScheduler;
+  /** The pacer's bytes per turn at most (defaultMaxBytesPerTurn). */
+  maxBytesPerTurn?: number;
   /** Random by default; tests fix them. */
   initialSequenceNumber?: number;
   initialTimestamp?: number;
@@ -57,6 +63,8 @@ function random32(): number {
 export class TrackSender {
   readonly stats: TrackSenderStats = newSenderStats();
   readonly ssrc: number;
+  /** Its rate may be set at any time (a bandwidth estimate). */
+  readonly pacer: SendPacer;
   readonly #sequencer: RtpSequencer;
   readonly #reporter: SenderReporter;
   readonly #nack: NackResponder;
@@ -70,6 +78,11 @@ export class TrackSender {
     const clock = o.clock ?? systemClock;
     const maxPayload = o.maxPayload ?? defaultMaxPayload;
     const sent = this.#sent.bind(this);
+    const pacer = this.pacer = new SendPacer({
+      clock,
+      turns: o.turns,
+      maxBytesPerTurn: o.maxBytesPerTurn,
+    });
     const extensions = new HeaderExtensions();
     const writer = new RtpPacketWriter({
       ssrc,
@@ -81,6 +94,7 @@ export class TrackSender {
     this.#sequencer = new RtpSequencer({
       ring,
       writer,
+      pacer,
       stats,
       clock,
       clockRate: o.clockRate,
@@ -93,11 +107,14 @@ export class TrackSender {
       ssrc,
       ring,
       writer,
+      pacer,
       stats,
       maxPayload,
       clock,
       retransmitCapacity: o.retransmitCapacity,
     });
+    pacer.add(this.#nack);
+    pacer.add(this.#sequencer);
     this.#stages = [
       this.#reporter,
       this.#nack,
@@ -119,9 +136,12 @@ export class TrackSender {
     this.#sequencer.start();
   }
 
-  /** Sends every frame of the ring not yet sent to this viewer. Call after each ring push. */
+  /**
+   * Sends the frames of the ring not yet sent to this viewer, as the pacer allows (the rest in
+   * later turns). Call after each ring push.
+   */
   pump(): void {
-    this.#sequencer.pump();
+    this.pacer.run();
   }
 
   /** Acts on RTCP from the viewer (compound or not): NACK, PLI, FIR, receiver reports, REMB. */
@@ -129,6 +149,14 @@ export class TrackSender {
     for (const rtcp of parseRtcp(packet)) {
       for (const stage of this.#stages) stage.incoming?.(rtcp);
     }
+    this.pacer.run();
+  }
+
+  /** Sends nothing more: the pacer's waiting turn, the NACKs waiting and the descriptors go. */
+  stop(): void {
+    this.pacer.stop();
+    this.#nack.clear();
+    this.retransmitBuffer.clear();
   }
 
   /** An RTCP sender report for now; undefined before the first packet. */

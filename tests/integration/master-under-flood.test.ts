@@ -2,7 +2,7 @@
  * A `kvsrtc master --source -` process fed hostile bytes on stdin as fast as it reads them
  * (random bytes, a NAL unit that never ends and has no start codes, giant frames) while a
  * hostile viewer (tests/helpers/hostile-viewer.ts) floods it with data-channel messages and
- * RTCP: its memory stays bounded and SIGTERM or SIGINT ends it (within 5 s so far).
+ * RTCP: its memory stays bounded and SIGTERM or SIGINT ends it within 2 s.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,16 +16,18 @@ import { mb, sampleResident } from "../helpers/process-memory.ts";
 /**
  * What the master may hold by design: the runtime with node-datachannel and the embedded
  * endpoint (~100 MB on Deno), a frame ring per track (16 MiB each), the splitter's bound on one
- * access unit (16 MiB) and the access unit in flight (as much), and the garbage a runtime keeps
- * before it collects (V8 collects external buffers at 64 MB).
+ * access unit (16 MiB, its buffer grown to 32 MiB) and the access unit in flight (as much), and
+ * the garbage a runtime keeps before it collects. The last is most of it on Bun: stdin alone,
+ * with no viewer, took it to 291-311 MB, each 12 MiB access unit a new buffer at 40-400 MB/s.
+ * Measured with the flood (Bun, 12 tests in 6 runs on a loaded 2-core machine): 172-303 MB.
  */
-const maxMasterRss = 250e6;
+const maxMasterRss = 400e6;
 /**
- * The goal is 2 s, as for the viewer; under a PLI flood the master still takes 2-4 s (each
- * keyframe restart sends the GOP, up to the 16 MiB ring, in one go), so this pins the stop
- * bound it does hold: stop-signal.ts ends the process 5 s after the signal whatever it does.
+ * The goal, as for the viewer, plus 500 ms for the test's side of it on a loaded machine: the
+ * kill and the exit's news reach a test process busy running the hostile viewer's flood.
+ * Measured (Bun, the same 12): 141-413 ms, the pacer sending at most 64 KiB a turn.
  */
-const stopWithinMs = 5500;
+const stopWithinMs = 2000 + 500;
 
 /** The stdin feeds, one after another: each is what a broken camera pipe might write. */
 function* hostileChunks(): Generator<Uint8Array> {
@@ -69,60 +71,67 @@ async function feed(stdin: Writable, stopped: () => boolean): Promise<number> {
 }
 
 /**
- * Not yet held (measured on a loaded 2-core machine): the master's RSS peaks at 200-330 MB and
- * a stop takes 2-4 s, while each PLI of the flood has it send its GOP (up to the 16 MiB ring)
- * in one go. Skipped until the sender paces a keyframe restart; then this test should pass.
+ * Not held on Deno yet: under the RTCP flood node-datachannel's per-packet callbacks starve the
+ * Deno master: stdin reads 15-95 MB in the flood against 750-1900 MB without its RTCP part,
+ * and 12 tests in 6 runs peaked at 193-611 MB and stopped in 0.2-11.8 s (past stop-signal.ts's
+ * 5 s bound: its timer starved too). With the data-channel part alone it stopped in 0.14 s, so
+ * this is the RTCP intake, not the sender: next, cut off a viewer whose RTCP is shed.
  */
-const notYetHeld = "the master's GOP resend on a PLI flood is not paced yet (see above)";
+const notHeldHere = "Deno" in globalThis &&
+  "a Deno master is starved by node-datachannel's RTCP callbacks under this flood (see above)";
 
-describe("a master fed hostile bytes on stdin, with a hostile viewer", { skip: notYetHeld }, () => {
-  const running: { master: KvsrtcProcess; viewer?: HostileViewer }[] = [];
-  after(async () => {
-    for (const { master, viewer } of running) {
-      viewer?.close();
-      await master.stop();
+describe(
+  "a master fed hostile bytes on stdin, with a hostile viewer",
+  { skip: notHeldHere },
+  () => {
+    const running: { master: KvsrtcProcess; viewer?: HostileViewer }[] = [];
+    after(async () => {
+      for (const { master, viewer } of running) {
+        viewer?.close();
+        await master.stop();
+      }
+    });
+
+    async function floodedMaster(name: string) {
+      const channel = `${name}-${crypto.randomUUID().slice(0, 8)}`;
+      const master = runKvsrtc(["master", "--source", "-", "--channel", channel], { stdin: true });
+      const entry: (typeof running)[number] = { master };
+      running.push(entry);
+      const rss = sampleResident(master.child.pid!);
+      const [, url] = await master.waitFor(/view it with: .* --endpoint-url (\S+)/, 20_000);
+      let exited = false;
+      master.exited.then(() => (exited = true));
+      const fed = feed(master.child.stdin!, () => exited);
+      const target = await resolveTarget({ endpointUrl: url }, {});
+      const viewer = entry.viewer = await startHostileViewer({
+        target,
+        channel,
+        clientId: "hostile",
+        floodMs: 20_000,
+      });
+      await viewer.connected;
+      return { master, viewer, rss, fed };
     }
-  });
 
-  async function floodedMaster(name: string) {
-    const channel = `${name}-${crypto.randomUUID().slice(0, 8)}`;
-    const master = runKvsrtc(["master", "--source", "-", "--channel", channel], { stdin: true });
-    const entry: (typeof running)[number] = { master };
-    running.push(entry);
-    const rss = sampleResident(master.child.pid!);
-    const [, url] = await master.waitFor(/view it with: .* --endpoint-url (\S+)/, 20_000);
-    let exited = false;
-    master.exited.then(() => (exited = true));
-    const fed = feed(master.child.stdin!, () => exited);
-    const target = await resolveTarget({ endpointUrl: url }, {});
-    const viewer = entry.viewer = await startHostileViewer({
-      target,
-      channel,
-      clientId: "hostile",
-      floodMs: 20_000,
-    });
-    await viewer.connected;
-    return { master, viewer, rss, fed };
-  }
-
-  for (const [signal, floodMs] of [["SIGTERM", 10_000], ["SIGINT", 4_000]] as const) {
-    test(`stays under ${maxMasterRss / 1e6} MB RSS and ${signal} after ${floodMs / 1000} s of flood ends it in time`, async () => {
-      const { master, viewer, rss, fed } = await floodedMaster(signal.toLowerCase());
-      await new Promise((r) => setTimeout(r, floodMs));
-      const sent = performance.now();
-      process.kill(master.child.pid!, signal);
-      const code = await master.exited;
-      const tookMs = performance.now() - sent;
-      rss.stop();
-      viewer.close();
-      const bytes = await fed;
-      const printed = master.output.stderr.slice(-3000);
-      // Past the random bytes, into the endless NAL unit (how far it gets depends on the load).
-      assert.ok(bytes > 16 * 2 ** 20, `stdin took ${mb(bytes)}`);
-      assert.match(printed, /viewer hostile floods the data channel: closing it/);
-      assert.ok(rss.peakBytes < maxMasterRss, `peak RSS ${mb(rss.peakBytes)}\n${printed}`);
-      assert.equal(code, 0, printed);
-      assert.ok(tookMs < stopWithinMs, `${signal} took ${tookMs.toFixed(0)} ms to end it`);
-    });
-  }
-});
+    for (const [signal, floodMs] of [["SIGTERM", 10_000], ["SIGINT", 4_000]] as const) {
+      test(`stays under ${maxMasterRss / 1e6} MB RSS and ${signal} after ${floodMs / 1000} s of flood ends it in time`, async () => {
+        const { master, viewer, rss, fed } = await floodedMaster(signal.toLowerCase());
+        await new Promise((r) => setTimeout(r, floodMs));
+        const sent = performance.now();
+        process.kill(master.child.pid!, signal);
+        const code = await master.exited;
+        const tookMs = performance.now() - sent;
+        rss.stop();
+        viewer.close();
+        const bytes = await fed;
+        const printed = master.output.stderr.slice(-3000);
+        // Past the random bytes, into the endless NAL unit (how far it gets depends on the load).
+        assert.ok(bytes > 16 * 2 ** 20, `stdin took ${mb(bytes)}`);
+        assert.match(printed, /viewer hostile floods the data channel: closing it/);
+        assert.ok(rss.peakBytes < maxMasterRss, `peak RSS ${mb(rss.peakBytes)}\n${printed}`);
+        assert.equal(code, 0, printed);
+        assert.ok(tookMs < stopWithinMs, `${signal} took ${tookMs.toFixed(0)} ms to end it`);
+      });
+    }
+  },
+);

@@ -14,16 +14,21 @@ import { parseRtpPacket, type RtpPacket } from "../../core/rtp/header.ts";
 import { LossySend } from "../../core/rtp/lossy-send.ts";
 import { sampleFrames, sampleOpusPackets } from "./support/samples.ts";
 import { nalUnitBytes } from "./support/rtp-stream.ts";
+import { FakeTurns } from "./support/fake-turns.ts";
 
 const frameUs = 33_333;
 const ssrc = 0x5eed;
 
-/** A ring fed with sample frames, a sender on it, and every packet the sender sent. */
+/**
+ * A ring fed with sample frames, a sender on it, and every packet the sender sent. The clock is
+ * fake, and so are the event loop's turns: the pacer's turns run when the clock reaches them.
+ */
 function setup(options: Partial<TrackSenderOptions> = {}) {
   const ring = new FrameRing("video", { windowUs: 2_000_000 });
   let fed = 0;
   const sent: Uint8Array[] = [];
   let clock = 0;
+  const turns = new FakeTurns(() => clock, (ms) => (clock = ms));
   const sender = new TrackSender({
     ring,
     ssrc,
@@ -31,6 +36,7 @@ function setup(options: Partial<TrackSenderOptions> = {}) {
     clockRate: 90000,
     send: (p) => (sent.push(p.slice()), true),
     clock: { now: () => clock, unixNow: () => 1_700_000_000_000 + clock },
+    turns: turns.schedule,
     initialSequenceNumber: 65530,
     initialTimestamp: 0xffff0000,
     ...options,
@@ -38,11 +44,12 @@ function setup(options: Partial<TrackSenderOptions> = {}) {
   const feed = (count: number) => {
     for (let i = 0; i < count; i++, fed++) {
       ring.push(videoFrame(sampleFrames[fed % sampleFrames.length], fed * frameUs));
-      clock += frameUs / 1000;
+      turns.runUntil(clock + frameUs / 1000);
       sender.pump();
     }
   };
-  return { ring, sender, sent, feed, tick: (ms: number) => (clock += ms) };
+  const tick = (ms: number) => turns.runUntil(clock + ms);
+  return { ring, sender, sent, feed, tick, turns };
 }
 
 function depacketize(packets: Uint8Array[]): DepacketizedAccessUnit[] {
@@ -172,12 +179,13 @@ describe("track sender", () => {
   });
 
   test("PLI makes the newest keyframe go out at once, then the GOP after it", () => {
-    const { sender, sent, feed, tick } = setup();
+    const { sender, sent, feed, tick, turns } = setup();
     sender.start();
     feed(45);
     const before = sent.length;
     tick(1000);
     sender.handleRtcp(buildPli({ senderSsrc: 1, mediaSsrc: ssrc }));
+    turns.runAll(); // the pacer's turns, each a few milliseconds later
     const burst = depacketize(sent.slice(before));
     assert.equal(burst.length, 15, "frames 30..44 again, without waiting for a new frame");
     assert.equal(burst[0].keyframe, true);

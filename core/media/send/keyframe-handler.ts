@@ -1,13 +1,20 @@
 /**
  * The keyframe stage: a PLI or FIR for this track restarts the sequencer at the newest keyframe,
- * at most once per interval (a burst of requests, as browsers send, restarts the GOP once).
+ * at most once per interval (a burst of requests, as browsers send, restarts the GOP once). The
+ * restart itself goes out through the pacer; a request during it moves it to the newest
+ * keyframe, it never queues a second GOP.
  */
 import type { RtcpPacket } from "../../rtcp/parse.ts";
 import type { RtpSequencer } from "./sequencer.ts";
 import type { TrackSenderStats } from "./sender-stats.ts";
 import type { SenderClock, SenderStage } from "./stage.ts";
 
-/** Keyframe requests closer together than this restart the GOP only once. */
+/**
+ * Keyframe requests closer together than this restart the GOP only once, per viewer and track:
+ * a decoder that lost a picture asks again every round trip until a keyframe arrives, and a
+ * hostile viewer asks all the time; 4 restarts a second at most keeps a GOP restart from being
+ * cut short more often than a round trip or two, whatever the requests.
+ */
 export const defaultKeyframeRequestIntervalMs = 250;
 
 export class KeyframeHandler implements SenderStage {

@@ -3,11 +3,14 @@
  * sequence number, timestamp; never a copy) and answers a NACK by writing the packet again from
  * the frame's bytes, if the ring still holds the frame (its retransmit window). Resends are
  * bounded a second (`maxRetransmissionsPerSecond`): a viewer flooding NACKs for a window of big
- * frames would otherwise have us write tens of thousands of packets per callback.
+ * frames would otherwise have us write tens of thousands of packets per callback. The resends
+ * go through the pacer, ahead of new packets: NACKed sequence numbers wait in a bounded queue
+ * (`maxPendingRetransmissions`) for the pacer's turns.
  */
 import type { RtcpPacket } from "../../rtcp/parse.ts";
 import type { FrameRing } from "../frame-ring.ts";
 import { RetransmitBuffer } from "../retransmit-buffer.ts";
+import type { PacedWork, SendPacer } from "./pacer.ts";
 import type { RtpPacketWriter } from "./packet-writer.ts";
 import { payloadPlans } from "./payload-plans.ts";
 import type { TrackSenderStats } from "./sender-stats.ts";
@@ -19,10 +22,18 @@ import type { OutgoingPacket, SenderClock, SenderStage } from "./stage.ts";
  */
 export const maxRetransmissionsPerSecond = 2500;
 
+/**
+ * NACKed packets waiting for the pacer, at most: ~1.2 MB of resends, under a tenth of a second
+ * at the default pacing rate. Past it they count as missed (the viewer asks again, or asks for
+ * a keyframe); a Uint16Array of them costs 2 KB a track.
+ */
+export const maxPendingRetransmissions = 1024;
+
 export interface NackResponderOptions {
   ssrc: number;
   ring: FrameRing;
   writer: RtpPacketWriter;
+  pacer: SendPacer;
   stats: TrackSenderStats;
   maxPayload: number;
   clock: SenderClock;
@@ -30,11 +41,15 @@ export interface NackResponderOptions {
   retransmitCapacity?: number;
 }
 
-export class NackResponder implements SenderStage {
+export class NackResponder implements SenderStage, PacedWork {
   readonly retransmitBuffer: RetransmitBuffer;
   readonly #o: NackResponderOptions;
   #secondStart = -Infinity;
   #inSecond = 0;
+  /** NACKed sequence numbers waiting for the pacer: a ring of `#pendingCount` from `#pendingHead`. */
+  readonly #pending = new Uint16Array(maxPendingRetransmissions);
+  #pendingHead = 0;
+  #pendingCount = 0;
 
   constructor(options: NackResponderOptions) {
     this.#o = options;
@@ -52,30 +67,56 @@ export class NackResponder implements SenderStage {
     );
   }
 
+  /** NACKed packets waiting for the pacer. */
+  get pending(): number {
+    return this.#pendingCount;
+  }
+
   incoming(rtcp: RtcpPacket): void {
     if (rtcp.kind !== "nack" || rtcp.packet.mediaSsrc !== this.#o.ssrc) return;
-    const { stats, ring, writer } = this.#o;
+    const stats = this.#o.stats;
     stats.nacks++;
     const now = this.#o.clock.now();
     if (now - this.#secondStart >= 1000) {
       this.#secondStart = now;
       this.#inSecond = 0;
     }
+    const pending = this.#pending;
     for (const seq of rtcp.packet.sequenceNumbers) {
-      if (this.#inSecond >= maxRetransmissionsPerSecond) {
+      if (
+        this.#inSecond >= maxRetransmissionsPerSecond ||
+        this.#pendingCount === pending.length ||
+        !this.retransmitBuffer.holds(seq)
+      ) {
         stats.retransmissionsMissed++;
         continue;
       }
+      this.#inSecond++;
+      pending[(this.#pendingHead + this.#pendingCount++) % pending.length] = seq;
+    }
+  }
+
+  /** Resends the NACKed packets, while the pacer allows; true when some are left. */
+  drain(): boolean {
+    const { stats, ring, writer, pacer, maxPayload } = this.#o;
+    const pending = this.#pending;
+    while (this.#pendingCount > 0) {
+      const seq = pending[this.#pendingHead];
       const d = this.retransmitBuffer.find(seq);
       // Gone from the ring: past the retransmit window.
       const frame = d && ring.get(d.frameIndex);
-      if (!d || !frame) {
-        stats.retransmissionsMissed++;
-        continue;
-      }
-      const plan = payloadPlans(frame, this.#o.maxPayload)[d.plan];
-      this.#inSecond++;
-      if (writer.write(frame, d.plan, plan, seq, d.timestamp, true)) stats.retransmissions++;
+      const plan = frame && payloadPlans(frame, maxPayload)[d.plan];
+      if (plan && !pacer.take(writer.packetLength(plan))) return true;
+      this.#pendingHead = (this.#pendingHead + 1) % pending.length;
+      this.#pendingCount--;
+      if (!plan) stats.retransmissionsMissed++;
+      else if (writer.write(frame, d.plan, plan, seq, d.timestamp, true)) stats.retransmissions++;
     }
+    return false;
+  }
+
+  /** Drops the NACKed packets waiting. */
+  clear(): void {
+    this.#pendingCount = 0;
   }
 }

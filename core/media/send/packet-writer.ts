@@ -58,6 +58,11 @@ export class RtpPacketWriter {
     };
   }
 
+  /** The bytes the packet of `plan` takes on the wire (what the pacer counts). */
+  packetLength(plan: OutgoingPacket["plan"]): number {
+    return rtpFixedHeaderSize + this.#o.extensions.size + plan.size;
+  }
+
   /** Writes and sends plan `planIndex` of the frame; false when the transport refused it. */
   write(
     frame: RingFrame,
@@ -76,7 +81,7 @@ export class RtpPacketWriter {
     p.plan = plan;
     p.retransmission = retransmission;
     const extensions = this.#o.extensions;
-    const length = rtpFixedHeaderSize + extensions.size + plan.size;
+    const length = this.packetLength(plan);
     const out = length <= scratch.length ? scratchView(length) : new Uint8Array(length);
     writeRtpPacket(out, p.header, plan, extensions.size);
     if (extensions.size > 0) extensions.write(out, rtpFixedHeaderSize, p);

@@ -2,12 +2,20 @@
  * The first stage of a sender: which frames go out, as which RTP packets. It walks the ring
  * from the frame it starts at, plans each frame's payloads (cached, see payload-plans.ts) and
  * numbers the packets: sequence numbers, and timestamps from media time. A video viewer starts
- * at the newest keyframe (GOP cache): the frames from there to the newest go out at once with
- * timestamps one tick apart, so the viewer decodes them as a catch-up burst rather than waiting
- * for the next keyframe. A restart (PLI/FIR) does the same again, shifting timestamps so they
- * never go backwards.
+ * at the newest keyframe (GOP cache): the frames from there to the newest go out as fast as the
+ * pacer lets them, with timestamps one tick apart, so the viewer decodes them as a catch-up burst
+ * rather than waiting for the next keyframe; the burst then runs on into the live frames, in
+ * order. A restart (PLI/FIR) moves it to the newest keyframe again, shifting timestamps so they
+ * never go backwards: a restart during a restart drops what is left of the first, so a viewer
+ * has one restart in flight at most. A request while the newest keyframe is still going out is
+ * already being answered: it changes nothing (a decoder asks every round trip until the
+ * keyframe is whole, and a big one takes many round trips to pace out).
+ *
+ * The pacer may stop it between any two packets, mid-frame; it goes on from there in a later
+ * turn, unless the ring has let go of that frame meanwhile.
  */
 import type { FrameRing, RingFrame } from "../frame-ring.ts";
+import type { PacedWork, SendPacer } from "./pacer.ts";
 import type { RtpPacketWriter } from "./packet-writer.ts";
 import { payloadPlans } from "./payload-plans.ts";
 import type { TrackSenderStats } from "./sender-stats.ts";
@@ -16,6 +24,7 @@ import type { SenderClock } from "./stage.ts";
 export interface SequencerOptions {
   ring: FrameRing;
   writer: RtpPacketWriter;
+  pacer: SendPacer;
   stats: TrackSenderStats;
   clock: SenderClock;
   /** 90000 for H.264, 48000 for Opus. */
@@ -25,17 +34,23 @@ export interface SequencerOptions {
   initialTimestamp: number;
 }
 
-export class RtpSequencer {
+export class RtpSequencer implements PacedWork {
   readonly #o: SequencerOptions;
   #sequenceNumber: number;
   /** Ring index of the next frame to send; undefined before start(). */
   #next?: number;
+  /** The frame being sent when the pacer stopped it, its next plan and its timestamp. */
+  #partial?: RingFrame;
+  #partialPlan = 0;
+  #partialTimestamp = 0;
   /** Frames below `end` are a catch-up burst: timestamps one tick apart, ending at `ticks`. */
   #catchUp = { end: -1, ticks: 0 };
   /** Ticks added to every timestamp so a restart never makes them go backwards. */
   #shift = 0;
   #waitForKeyframe = false;
   #restartRequested = false;
+  /** The keyframe being sent (after a restart or live), until all of it went out. */
+  #keyframeOnTheWay?: RingFrame;
   #lastRestartAt = -Infinity;
   /** The RTP timestamp of the last frame sent, once one was. */
   #lastTimestamp?: number;
@@ -54,7 +69,7 @@ export class RtpSequencer {
     return this.#lastRestartAt;
   }
 
-  /** Begins sending: video at the newest keyframe held, audio at the next packet. */
+  /** Begins sending (as the pacer allows): video at the newest keyframe held, audio next. */
   start(): void {
     if (this.started) return;
     const ring = this.#o.ring;
@@ -64,26 +79,35 @@ export class RtpSequencer {
       this.#next = ring.nextIndex;
       this.#waitForKeyframe = ring.kind === "video";
     }
-    this.pump();
+    this.#o.pacer.run();
   }
 
   /** The next picture this viewer gets is the newest keyframe (then the GOP after it). */
   restart(): void {
     this.#restartRequested = true;
-    this.pump();
   }
 
-  /** Sends every frame of the ring not yet sent to this viewer. Call after each ring push. */
-  pump(): void {
-    if (this.#next === undefined) return;
+  /** Sends the frames of the ring not yet sent, while the pacer allows; true when some are left. */
+  drain(): boolean {
+    if (this.#next === undefined) return false;
     const ring = this.#o.ring;
     if (this.#restartRequested) {
       this.#restartRequested = false;
       const keyframe = ring.newestKeyframe;
-      if (keyframe) this.#restartAt(keyframe);
-      else this.#skipToKeyframe();
+      if (!keyframe || keyframe !== this.#keyframeOnTheWay) {
+        this.#partial = undefined;
+        if (keyframe) this.#restartAt(keyframe);
+        else this.#skipToKeyframe();
+      }
     }
     const stats = this.#o.stats;
+    if (this.#partial && ring.get(this.#partial.index) !== this.#partial) {
+      // The ring let go of it before it was all sent: its rest would not decode.
+      this.#partial = undefined;
+      stats.framesSkipped++;
+      this.#skipToKeyframe();
+    }
+    if (this.#partial && !this.#sendRest()) return true;
     while (this.#next < ring.nextIndex) {
       let frame = ring.get(this.#next);
       if (!frame) {
@@ -93,7 +117,7 @@ export class RtpSequencer {
         if (!keyframe) {
           this.#skipToKeyframe();
           this.#next = ring.nextIndex;
-          return;
+          return false;
         }
         frame = keyframe;
         this.#next = keyframe.index;
@@ -106,8 +130,13 @@ export class RtpSequencer {
         }
         this.#waitForKeyframe = false;
       }
-      if (!this.#sendFrame(frame)) this.#skipToKeyframe();
+      if (frame.keyframe) this.#keyframeOnTheWay = frame;
+      this.#partial = frame;
+      this.#partialPlan = 0;
+      this.#partialTimestamp = this.#timestampOf(frame);
+      if (!this.#sendRest()) return true;
     }
+    return false;
   }
 
   #restartAt(keyframe: RingFrame) {
@@ -126,6 +155,7 @@ export class RtpSequencer {
   }
 
   #skipToKeyframe() {
+    this.#keyframeOnTheWay = undefined;
     this.#waitForKeyframe = this.#o.ring.kind === "video";
   }
 
@@ -139,19 +169,34 @@ export class RtpSequencer {
     return (this.#o.initialTimestamp + media + this.#shift) >>> 0;
   }
 
-  #sendFrame(frame: RingFrame): boolean {
-    const timestamp = this.#timestampOf(frame);
-    const plans = payloadPlans(frame, this.#o.maxPayload);
-    for (let plan = 0; plan < plans.length; plan++) {
-      const sequenceNumber = this.#sequenceNumber;
-      if (!this.#o.writer.write(frame, plan, plans[plan], sequenceNumber, timestamp, false)) {
-        // Not sent: its sequence number goes to the next packet, so the viewer sees no gap.
+  /**
+   * Sends the rest of the partial frame; false when the pacer stopped it (it stays partial). A
+   * frame the transport refused is given up, and the sender waits for a keyframe.
+   */
+  #sendRest(): boolean {
+    const frame = this.#partial!;
+    const timestamp = this.#partialTimestamp;
+    const { writer, pacer, maxPayload } = this.#o;
+    const plans = payloadPlans(frame, maxPayload);
+    for (let plan = this.#partialPlan; plan < plans.length; plan++) {
+      if (!pacer.take(writer.packetLength(plans[plan]))) {
+        this.#partialPlan = plan;
         return false;
       }
+      const sequenceNumber = this.#sequenceNumber;
+      if (!writer.write(frame, plan, plans[plan], sequenceNumber, timestamp, false)) {
+        // Not sent: its sequence number goes to the next packet, so the viewer sees no gap.
+        this.#partial = undefined;
+        this.#skipToKeyframe();
+        return true;
+      }
       this.#sequenceNumber = (sequenceNumber + 1) & 0xffff;
+      // From its first packet on: a restart's timestamps must come after this one.
+      this.#lastTimestamp = timestamp;
     }
+    this.#partial = undefined;
+    if (frame === this.#keyframeOnTheWay) this.#keyframeOnTheWay = undefined;
     this.#o.stats.framesSent++;
-    this.#lastTimestamp = timestamp;
     return true;
   }
 }

@@ -92,6 +92,8 @@ const trackSender = once(() => {
     clock: { now: () => clock.ms, unixNow: () => 1.7e12 + clock.ms },
     initialSequenceNumber: 0, // the seeds' NACKs name packets it sent
     initialTimestamp: 0,
+    // No later turns: each case is one, with the pacer's bytes earned since the last.
+    turns: () => () => {},
   });
   sender.start();
   return { sender, clock };
