@@ -85,7 +85,7 @@ function channelFrom(body: JsonObject, registry: Registry): ChannelRecord {
   throw invalidArgument("Either ChannelName or ChannelARN must be given.");
 }
 
-function streamFrom(body: JsonObject, registry: Registry): StreamRecord {
+export function streamFrom(body: JsonObject, registry: Registry): StreamRecord {
   const streamArn = optionalString(body, "StreamARN", arn);
   const streamName = optionalString(body, "StreamName", name);
   if (streamArn !== undefined) return registry.streamByArn(streamArn);
