@@ -15,6 +15,7 @@ import { answerError, signed, stamp } from "./middleware.ts";
 import { controlPlane } from "./services/control-plane.ts";
 import { signaling, signalingWebSocket } from "./services/signaling.ts";
 import { webrtcStorage } from "./services/webrtc-storage.ts";
+import { archivedMedia } from "./services/archived-media.ts";
 
 /** `unsignedRoutes` are served without SigV4; they see `c.env.conn`. */
 export function createApp(
@@ -35,6 +36,7 @@ export function createApp(
   app.route("/", controlPlane);
   app.route("/", signaling);
   app.route("/", webrtcStorage);
+  app.route("/", archivedMedia);
 
   app.all("*", (c) => {
     throw unknownOperation(new URL(c.req.url).pathname);

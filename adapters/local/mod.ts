@@ -12,6 +12,8 @@ import {
 } from "../../core/local-endpoint/signaling-relay.ts";
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import { createApp } from "./app.ts";
+import { SessionTokens } from "../../core/archived-media/session-tokens.ts";
+import { hlsPlayback } from "./services/hls-playback.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
@@ -117,11 +119,12 @@ export async function startLocalEndpoint(
     registry,
     relay,
     fragments,
+    playbackSessions: new SessionTokens(),
     credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,
     localSecret: crypto.randomUUID(),
-  }, [pages]);
+  }, [pages, hlsPlayback]);
   let server;
   try {
     server = await (await runtime()).serve({
