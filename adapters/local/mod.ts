@@ -13,7 +13,7 @@ import {
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import { createApp } from "./app.ts";
 import { SessionTokens } from "../../core/archived-media/session-tokens.ts";
-import { hlsPlayback } from "./services/hls-playback.ts";
+import { sessionPlayback } from "./services/session-playback.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
@@ -124,7 +124,7 @@ export async function startLocalEndpoint(
     stunPort: stun.port,
     turn: options.turn,
     localSecret: crypto.randomUUID(),
-  }, [pages, hlsPlayback]);
+  }, [pages, sessionPlayback]);
   let server;
   try {
     server = await (await runtime()).serve({

@@ -23,7 +23,7 @@ export const hlsPaths = {
 } as const;
 
 /** The peak bit rate of the fragments: the master playlist's BANDWIDTH. */
-function bandwidth(fragments: readonly StoredFragment[]): number {
+export function bandwidth(fragments: readonly StoredFragment[]): number {
   const rates = fragments.map((f) => (f.sizeBytes * 8000) / Math.max(f.durationMs, 1));
   return Math.max(1, Math.ceil(Math.max(0, ...rates)));
 }

@@ -17,7 +17,14 @@ import { playbackTracks } from "./playback-tracks.ts";
 export type PlaybackMode = "LIVE" | "LIVE_REPLAY" | "ON_DEMAND";
 export type DiscontinuityMode = "ALWAYS" | "NEVER" | "ON_DISCONTINUITY";
 
+/** The members in which the two session requests differ. */
+const members = {
+  HLS: { selector: "HLSFragmentSelector", maxFragments: "MaxMediaPlaylistFragmentResults" },
+  DASH: { selector: "DASHFragmentSelector", maxFragments: "MaxManifestFragmentResults" },
+} as const;
+
 export interface StreamingSession {
+  protocol: "HLS" | "DASH";
   streamArn: string;
   mode: PlaybackMode;
   selector: FragmentSelector;
@@ -34,26 +41,31 @@ const liveEdgeMs = 30_000;
 /** AWS: ON_DEMAND ranges are at most 24 hours. */
 const maxOnDemandRangeMs = 24 * 3600_000;
 
-/** The session GetHLSStreamingSessionURL's `body` asks for, or AWS's error. */
+/**
+ * The session GetHLSStreamingSessionURL's (or GetDASHStreamingSessionURL's) `body` asks for, or
+ * AWS's error. DASH has no ContainerFormat (always fMP4) and no DiscontinuityMode.
+ */
 export function streamingSession(
   body: JsonObject,
   stream: StreamRecord,
   fragments: readonly StoredFragment[],
   nowMs: number,
-  selectorKey = "HLSFragmentSelector",
+  protocol: "HLS" | "DASH" = "HLS",
 ): StreamingSession {
+  const key = members[protocol];
+  const hlsOnly = protocol === "HLS" ? body : {};
   const mode = optionalEnum(body, "PlaybackMode", ["LIVE", "LIVE_REPLAY", "ON_DEMAND"]) ?? "LIVE";
-  const selector = fragmentSelector(body, selectorKey);
-  const container = optionalEnum(body, "ContainerFormat", ["FRAGMENTED_MP4", "MPEG_TS"]) ??
+  const selector = fragmentSelector(body, key.selector);
+  const container = optionalEnum(hlsOnly, "ContainerFormat", ["FRAGMENTED_MP4", "MPEG_TS"]) ??
     "FRAGMENTED_MP4";
-  const discontinuity = optionalEnum(body, "DiscontinuityMode", [
+  const discontinuity = optionalEnum(hlsOnly, "DiscontinuityMode", [
     "ALWAYS",
     "NEVER",
     "ON_DISCONTINUITY",
   ]) ?? (selector.source === "SERVER_TIMESTAMP" ? "ALWAYS" : "NEVER");
   const display = optionalEnum(body, "DisplayFragmentTimestamp", ["ALWAYS", "NEVER"]) ?? "NEVER";
   const expires = optionalInteger(body, "Expires", 300, 43_200) ?? 300;
-  const maxFragments = optionalInteger(body, "MaxMediaPlaylistFragmentResults", 1, 5000) ??
+  const maxFragments = optionalInteger(body, key.maxFragments, 1, 5000) ??
     (mode === "ON_DEMAND" ? 1000 : 5);
   const { startMs, endMs } = selector.range;
   if (mode === "LIVE" && (startMs !== undefined || endMs !== undefined)) {
@@ -72,6 +84,7 @@ export function streamingSession(
     throw noDataRetention(`The stream ${stream.name} does not retain data.`);
   }
   const session: StreamingSession = {
+    protocol,
     streamArn: stream.arn,
     mode,
     selector,

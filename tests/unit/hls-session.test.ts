@@ -15,6 +15,8 @@ import {
   streamingSession,
 } from "../../core/archived-media/streaming-session.ts";
 import { mediaPlaylist } from "../../core/archived-media/hls-playlists.ts";
+import { dashManifest } from "../../core/archived-media/dash-manifest.ts";
+import { playbackTracks } from "../../core/archived-media/playback-tracks.ts";
 import { sampleFragments } from "../helpers/sample-fragments.ts";
 
 const stream: StreamRecord = {
@@ -181,5 +183,48 @@ describe("HLS playlist windows", () => {
       mediaPlaylist(never, "T", playlistWindow(never, fragments, startMs)),
       /DISCONTINUITY\n|PROGRAM-DATE-TIME/,
     );
+  });
+});
+
+describe("DASH manifests", () => {
+  test("static for ON_DEMAND, dynamic for LIVE, one escaped SegmentURL per fragment", () => {
+    const fragments = stored(startMs);
+    const tracks = playbackTracks(fragments[0].tracks, "FRAGMENTED_MP4");
+    const body = { ...onDemand, DASHFragmentSelector: onDemand.HLSFragmentSelector };
+    const onDemandSession = streamingSession(body, stream, fragments, startMs, "DASH");
+    const manifest = dashManifest(
+      onDemandSession,
+      "T",
+      tracks,
+      playlistWindow(onDemandSession, fragments, startMs),
+      startMs,
+    );
+    assert.match(manifest, /<MPD [^>]*type="static" mediaPresentationDuration="PT4\.000S"/);
+    assert.match(manifest, new RegExp(`presentationTimeOffset="${startMs}"`));
+    assert.equal(
+      manifest.match(
+        /<SegmentURL media="getMP4MediaFragment\.mp4\?FragmentNumber=\d+&amp;SessionToken=T"\/>/g,
+      )?.length,
+      fragments.length,
+    );
+    const live = streamingSession(
+      { PlaybackMode: "LIVE" },
+      stream,
+      fragments,
+      startMs + 4000,
+      "DASH",
+    );
+    const liveManifest = dashManifest(
+      live,
+      "T",
+      tracks,
+      playlistWindow(live, fragments, startMs + 4000),
+      startMs + 4000,
+    );
+    assert.match(
+      liveManifest,
+      /<MPD [^>]*type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z"/,
+    );
+    assert.match(liveManifest, /minimumUpdatePeriod="PT1S"/);
   });
 });
