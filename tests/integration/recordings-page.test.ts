@@ -80,4 +80,35 @@ describe("recordings page", { skip: chromiumMissing() }, () => {
       await page.close();
     });
   }
+
+  test("a live stream plays while it is uploaded: time advances past what was there at first", async () => {
+    const name = "recording-live";
+    const stream = await createTestStream(endpoint, name, "GET_HLS_STREAMING_SESSION_URL");
+    const [first, second, ...later] = sampleFragments({ startMs: Date.now() - 10_000, seconds: 10 })
+      .fragments;
+    await uploadFragments(endpoint, stream, [first, second]);
+    const page = await browser.context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(new URL(`/recordings?stream=${name}&mode=LIVE`, endpoint.url).href);
+    const playing = page.waitForFunction(
+      () => {
+        const video = document.querySelector("video")!;
+        return video.currentTime > 2.5 && video.getVideoPlaybackQuality().totalVideoFrames > 60;
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    // A producer's pace: one fragment a second, while the page plays.
+    for (const fragment of later) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await uploadFragments(endpoint, stream, [fragment]);
+    }
+    try {
+      await playing;
+    } catch (error) {
+      const status = await page.locator("#status").textContent();
+      throw new Error(`${(error as Error).message}; page status: ${status}; ${errors.join("; ")}`);
+    }
+    await page.close();
+  });
 });
