@@ -5,13 +5,14 @@
  * which the bundler cannot follow; a plugin swaps that loader for a static require of the
  * target's `node_datachannel.node`, so the addon is embedded. The built-in sample media is
  * embedded the same way: the plugin replaces the module that lists it with file imports; so are
- * the browser pages' files and the KVS WebRTC JS SDK bundle (fetched into .cache/ if needed).
+ * the browser pages' files, the KVS WebRTC JS SDK bundle (fetched into .cache/ if needed) and
+ * hls.js's bundle.
  * Run with: bun scripts/build.ts [x64|arm64 ...]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { assetsDir, kvsWebrtcSdk } from "../adapters/local/page/page-files.ts";
+import { assetsDir, hlsJsFiles, kvsWebrtcSdk } from "../adapters/local/page/page-files.ts";
 import { ensureKvsWebrtcSdk } from "./kvs-webrtc-sdk.ts";
 import ndcPkg from "../node_modules/node-datachannel/package.json" with { type: "json" };
 
@@ -67,6 +68,7 @@ function pageModule(): string {
   const files: [string, string][] = [
     ...readdirSync(assetsDir).sort().map((f): [string, string] => [f, join(assetsDir, f)]),
     ...kvsWebrtcSdk.files.map((f): [string, string] => [f, join(sdkDist, f)]),
+    ...hlsJsFiles,
   ];
   return embeddingModule(
     "pageFiles",

@@ -8,6 +8,7 @@ import type { Registry } from "../../core/local-endpoint/registry.ts";
 import type { SignalingRelay } from "../../core/local-endpoint/signaling-relay.ts";
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import type { FragmentStore } from "../../core/fragments/fragment-store.ts";
+import type { SessionTokens } from "../../core/archived-media/session-tokens.ts";
 
 export interface EndpointState {
   region: string;
@@ -17,6 +18,8 @@ export interface EndpointState {
   fragments: FragmentStore;
   /** Aborted when the endpoint stops: a response that would stream on (GetMedia) ends then. */
   stopping: AbortSignal;
+  /** The HLS sessions GetHLSStreamingSessionURL handed out, by token. */
+  playbackSessions: SessionTokens;
   /** Access key id -> credentials this endpoint accepts. */
   credentials: Map<string, AwsCredentials>;
   stunPort: number;

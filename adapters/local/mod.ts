@@ -13,6 +13,8 @@ import {
 } from "../../core/local-endpoint/signaling-relay.ts";
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import { createApp } from "./app.ts";
+import { SessionTokens } from "../../core/archived-media/session-tokens.ts";
+import { sessionPlayback } from "./services/session-playback.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
@@ -140,11 +142,12 @@ export async function startLocalEndpoint(
     relay,
     fragments,
     stopping: stopped.signal,
+    playbackSessions: new SessionTokens(),
     credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,
     localSecret: crypto.randomUUID(),
-  }, [pages]);
+  }, [pages, sessionPlayback]);
   let server;
   try {
     server = await (await runtime()).serve({
@@ -191,7 +194,14 @@ export async function startLocalEndpoint(
         ?.close(4000, "Dropped by a test");
     },
     testFragments: fragments,
-    streamOperations: ["ListFragments"],
+    streamOperations: [
+      "GetMedia",
+      "ListFragments",
+      "GetMediaForFragmentList",
+      "GetHLSStreamingSessionURL",
+      "GetDASHStreamingSessionURL",
+      "GetClip",
+    ],
     testSendGoAway(channelArn, graceMs) {
       for (const connection of relay.connections(channelArn)) connection.goAway(graceMs);
     },

@@ -128,7 +128,9 @@ export const serve: Command = {
   },
   epilog: "With no credentials given, clients sign with the documented local pair\n" +
     `  AWS_ACCESS_KEY_ID=${localCredentialPair.accessKeyId} AWS_SECRET_ACCESS_KEY=${localCredentialPair.secretAccessKey}\n` +
-    "which is accepted only while the endpoint is bound to a loopback address.",
+    "which is accepted only while the endpoint is bound to a loopback address.\n" +
+    "Stored streams play in a browser at URL/recordings (hls.js), or in ffplay or VLC given the\n" +
+    "URL GetHLSStreamingSessionURL returns (no signature needed: its token is the credential).",
   async run(values) {
     const options = serveOptions(values);
     let endpoint;
@@ -146,6 +148,7 @@ export const serve: Command = {
           `AWS_SECRET_ACCESS_KEY=${endpoint.credentials.secretAccessKey}`
         : `  credentials: access key ${endpoint.credentials.accessKeyId} (the one given)`,
     );
+    console.log(`  recordings: ${endpoint.url}/recordings (HLS; ffplay or VLC open a session URL)`);
     console.log(
       `  clients: --endpoint-url ${endpoint.url} --region ${endpoint.region}` +
         (options.dataDir ? `; state kept in ${options.dataDir}` : ""),

@@ -52,6 +52,7 @@ test("serve prints its URL, region and the local pair, keeps state, and stops wi
       first.output.stdout,
       new RegExp(`AWS_ACCESS_KEY_ID=${localCredentialPair.accessKeyId} `),
     );
+    assert.ok(first.output.stdout.includes(`recordings: ${first.url}/recordings `));
     const kvs = (url: string) =>
       new KinesisVideoClient({
         endpoint: url,

@@ -1,8 +1,8 @@
 /**
  * The browser pages' files: name -> readable path. From source, the files in assets/ plus the
  * KVS WebRTC JS SDK browser bundle that scripts/kvs-webrtc-sdk.ts (run by `npm ci`) fetched into
- * .cache/; in the compiled binary, scripts/build.ts replaces this module with one that embeds
- * them all.
+ * .cache/ and hls.js's browser bundle from node_modules (a dependency); in the compiled binary,
+ * scripts/build.ts replaces this module with one that embeds them all.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +29,15 @@ export const kvsWebrtcSdkDist = fileURLToPath(
   ),
 );
 
+/** hls.js (the recordings page's player): page file name -> path in node_modules. */
+export const hlsJsFiles: [string, string][] = [
+  ["hls.min.js", "dist/hls.min.js"],
+  ["hls.js.LICENSE", "LICENSE"],
+].map(([name, file]) => [
+  name,
+  fileURLToPath(new URL(`../../../node_modules/hls.js/${file}`, import.meta.url)),
+]);
+
 export const assetsDir = fileURLToPath(new URL("./assets/", import.meta.url));
 
 export const embedded = false;
@@ -39,5 +48,6 @@ export function pageFiles(): Map<string, string> {
     const path = join(kvsWebrtcSdkDist, f);
     if (existsSync(path)) files.set(f, path);
   }
+  for (const [name, path] of hlsJsFiles) files.set(name, path);
   return files;
 }

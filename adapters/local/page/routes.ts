@@ -1,6 +1,7 @@
 /**
  * The browser pages the local endpoint serves: `GET /` the viewer page, `GET /master` the browser
- * master page, `GET /page/<file>` their scripts, style and the KVS WebRTC JS SDK bundle, and
+ * master page, `GET /recordings` the recordings page (HLS with hls.js), `GET /page/<file>` their
+ * scripts, style and the KVS WebRTC JS SDK and hls.js bundles, and
  * `POST /page/sign`, which signs the pages' KVS requests with the endpoint's own credential pair
  * so no secret is handed to a page. It answers loopback clients only, and signs only requests
  * to loopback hosts: the same reach the local credential pair has.
@@ -101,6 +102,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono<EndpointEnv> {
   const app = new Hono<EndpointEnv>();
   app.get("/", (c) => serveFile(c, "viewer.html"));
   app.get("/master", (c) => serveFile(c, "master.html"));
+  app.get("/recordings", (c) => serveFile(c, "recordings.html"));
   app.get("/page/:file", (c) => serveFile(c, c.req.param("file")));
   // Browsers ask for it; without this route the signature check would answer 403.
   app.get("/favicon.ico", (c) => c.body(null, 204));

@@ -8,7 +8,7 @@ import { parseJsonObject } from "../../../core/local-endpoint/fields.ts";
 import type { EndpointEnv } from "../endpoint-env.ts";
 
 /** The URLs a client reached this endpoint at: port-less on 443 with TLS, as the C SDK needs. */
-function endpointUrls(c: Context<EndpointEnv>) {
+export function endpointUrls(c: Context<EndpointEnv>) {
   const origin = new URL(c.req.url).origin;
   return { https: origin, wss: origin.replace(/^http/, "ws") };
 }

@@ -29,20 +29,27 @@ export async function kvsCall(baseUrl, path, input) {
   return output;
 }
 
-/** The channel names the endpoint holds (ListSignalingChannels, every page). */
-export async function listChannels() {
+/** Every name a paged KVS list operation returns, following NextToken. */
+async function listNames(path, listKey, nameKey) {
   const names = [];
   let NextToken;
   do {
-    const page = await kvsCall(location.origin, "/listSignalingChannels", {
+    const page = await kvsCall(location.origin, path, {
       MaxResults: 100,
       ...(NextToken ? { NextToken } : {}),
     });
-    for (const info of page.ChannelInfoList ?? []) names.push(info.ChannelName);
+    for (const info of page[listKey] ?? []) names.push(info[nameKey]);
     NextToken = page.NextToken;
   } while (NextToken);
   return names;
 }
+
+/** The channel names the endpoint holds (ListSignalingChannels, every page). */
+export const listChannels = () =>
+  listNames("/listSignalingChannels", "ChannelInfoList", "ChannelName");
+
+/** The stream names the endpoint holds (ListStreams, every page). */
+export const listStreams = () => listNames("/listStreams", "StreamInfoList", "StreamName");
 
 /** The channel's ARN; with createChannel, a channel that does not exist yet is created. */
 async function channelArnOf(channelName, createChannel) {
