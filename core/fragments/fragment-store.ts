@@ -20,16 +20,29 @@ export class FragmentStore {
 
   constructor(readonly now: () => number = Date.now) {}
 
-  /** Stores a fragment received from `serverTimestampMs` on; returns it with its number. */
-  append(streamArn: string, fragment: Fragment, serverTimestampMs = this.now()): StoredFragment {
+  /**
+   * The number of a fragment whose first byte arrived at `serverTimestampMs`, given before it
+   * is stored: PutMedia acknowledges BUFFERING with it. Numbers never repeat; an unused one is
+   * a gap, which AWS's numbers have too (they only increase).
+   */
+  reserveNumber(serverTimestampMs = this.now()): string {
     const ms = Math.max(Math.trunc(serverTimestampMs), this.#lastMs);
     this.#sequence = ms === this.#lastMs ? this.#sequence + 1 : 0;
     this.#lastMs = ms;
-    const stored = {
-      ...fragment,
-      fragmentNumber: fragmentNumber(ms, this.#sequence),
-      serverTimestampMs,
-    };
+    return fragmentNumber(ms, this.#sequence);
+  }
+
+  /**
+   * Stores a fragment received from `serverTimestampMs` on; returns it with its number (the
+   * one `reserveNumber` gave it, or a new one).
+   */
+  append(
+    streamArn: string,
+    fragment: Fragment,
+    serverTimestampMs = this.now(),
+    number = this.reserveNumber(serverTimestampMs),
+  ): StoredFragment {
+    const stored = { ...fragment, fragmentNumber: number, serverTimestampMs };
     let fragments = this.#streams.get(streamArn);
     if (!fragments) this.#streams.set(streamArn, fragments = []);
     fragments.push(stored);
