@@ -13,6 +13,7 @@ import { unknownOperation } from "../../core/local-endpoint/errors.ts";
 import type { EndpointEnv, EndpointState } from "./endpoint-env.ts";
 import { answerError, signed, stamp } from "./middleware.ts";
 import { controlPlane } from "./services/control-plane.ts";
+import { media } from "./services/media.ts";
 import { signaling, signalingWebSocket } from "./services/signaling.ts";
 import { webrtcStorage } from "./services/webrtc-storage.ts";
 
@@ -35,6 +36,7 @@ export function createApp(
   app.route("/", controlPlane);
   app.route("/", signaling);
   app.route("/", webrtcStorage);
+  app.route("/", media);
 
   app.all("*", (c) => {
     throw unknownOperation(new URL(c.req.url).pathname);
