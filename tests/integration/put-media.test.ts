@@ -148,6 +148,19 @@ describe("PutMedia", () => {
     );
   });
 
+  test("a client signing x-amz-content-sha256: UNSIGNED-PAYLOAD uploads too", async () => {
+    const { arn, name } = await newStream();
+    const sample = sampleFragments({ seconds: 1 });
+    const producer = new PutMediaProducer(data, {
+      streamName: name,
+      headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    }, sample.tracks);
+    await producer.connect();
+    producer.send(sample.fragments[0]);
+    await producer.finish();
+    assert.equal(stored(arn).length, 1);
+  });
+
   test("the signature is checked from the headers alone, before any body byte", async () => {
     const { name } = await newStream();
     const wrong = { ...data, credentials: { ...data.credentials, secretAccessKey: "wrong" } };
