@@ -30,6 +30,7 @@ export interface IngestLimits {
   idleAckPeriodMs: number;
   /** AWS closes a PutMedia after ~30 s without data (documented). */
   noDataTimeoutMs: number;
+  // No bound on a connection's whole duration (AWS's 4003): AWS does not document its value.
 }
 
 export const awsIngestLimits: IngestLimits = {
@@ -307,7 +308,8 @@ export class PutMediaIngest {
       track: block.track,
       timecodeMs,
       keyframe: block.keyframe,
-      data: block.data,
+      // A copy: a view would pin the whole body chunk it came in for as long as it is stored.
+      data: block.data.slice(),
     });
   }
 
