@@ -148,6 +148,43 @@ describe("PutMedia", () => {
     );
   });
 
+  test("RELATIVE timecodes count from x-amzn-producer-start-timestamp as producer-c prints it", async () => {
+    const { arn, name } = await newStream();
+    const sample = sampleFragments({ seconds: 2, startMs: 1_700_000_000_005 });
+    // Sent as "1700000000.5": 5 ms past the second.
+    const target = {
+      streamName: name,
+      timecodeType: "RELATIVE" as const,
+      producerStartMs: 1_700_000_000_005,
+    };
+    const producer = new PutMediaProducer(data, target, sample.tracks);
+    await producer.connect();
+    for (const fragment of sample.fragments) producer.send(fragment);
+    await producer.finish();
+    assert.deepEqual(framesOf(stored(arn)), framesOf(sample.fragments));
+    assert.equal(
+      producer.acks.find((a) => a.EventType === "PERSISTED" && a.FragmentTimecode === 0)?.EventType,
+      "PERSISTED",
+      "acks carry the Cluster Timecode as sent",
+    );
+  });
+
+  test("a stream with retention 0 gets BUFFERING and RECEIVED, no PERSISTED, and keeps nothing", async () => {
+    const { arn, name } = await newStream(0);
+    const sample = sampleFragments({ seconds: 1 });
+    const connection = await PutMediaConnection.open(data, { streamName: name });
+    connection.write(concatBytes([
+      ...mkvHeader({ tracks: sample.tracks }),
+      ...fragmentElements(sample.fragments[0]),
+    ]));
+    await connection.ack((a) => a.EventType === "RECEIVED");
+    connection.end();
+    await connection.ended();
+    connection.drop();
+    assert.deepEqual(connection.acks.map((a) => a.EventType), ["BUFFERING", "RECEIVED"]);
+    assert.equal(stored(arn).length, 0);
+  });
+
   test("a client signing x-amz-content-sha256: UNSIGNED-PAYLOAD uploads too", async () => {
     const { arn, name } = await newStream();
     const sample = sampleFragments({ seconds: 1 });
