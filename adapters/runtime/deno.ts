@@ -28,9 +28,13 @@ function upgrade(
 
 function serve(options: ServeOptions): Promise<HttpServer> {
   return new Promise((resolve) => {
+    // Stopping aborts this rather than calling shutdown(): shutdown waits for every request to
+    // end, and a PutMedia body ends only when its producer stops sending.
+    const closing = new AbortController();
     const server = Deno.serve({
       hostname: options.hostname,
       port: options.port,
+      signal: closing.signal,
       ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
       onListen: () => {},
     }, (req, info) => {
@@ -42,7 +46,14 @@ function serve(options: ServeOptions): Promise<HttpServer> {
       return options.fetch(req, conn);
     });
     const addr = server.addr as Deno.NetAddr;
-    resolve({ hostname: addr.hostname, port: addr.port, stop: () => server.shutdown() });
+    resolve({
+      hostname: addr.hostname,
+      port: addr.port,
+      stop: () => {
+        closing.abort();
+        return server.finished;
+      },
+    });
   });
 }
 

@@ -94,23 +94,30 @@ export class FragmentStore {
   }
 
   /**
-   * Stores a fragment received from `serverTimestampMs` on and returns it with its number. It is
-   * served (fragments, get, followers) at once; the promise resolves once it is durable (at once
-   * without a log, or for a stream that keeps no data).
+   * The number of a fragment whose first byte arrived at `serverTimestampMs`, given before it
+   * is stored: PutMedia acknowledges BUFFERING with it. Numbers never repeat; an unused one is
+   * a gap, which AWS's numbers have too (they only increase).
+   */
+  reserveNumber(serverTimestampMs = this.now()): string {
+    const ms = Math.max(Math.trunc(serverTimestampMs), this.#lastMs);
+    this.#sequence = ms === this.#lastMs ? this.#sequence + 1 : 0;
+    this.#lastMs = ms;
+    return fragmentNumber(ms, this.#sequence);
+  }
+
+  /**
+   * Stores a fragment received from `serverTimestampMs` on and returns it with its number (the
+   * one `reserveNumber` gave it, or a new one). It is served (fragments, get, followers) at
+   * once; the promise resolves once it is durable (at once without a log, or for a stream that
+   * keeps no data).
    */
   append(
     streamArn: string,
     fragment: Fragment,
     serverTimestampMs = this.now(),
+    number = this.reserveNumber(serverTimestampMs),
   ): Promise<StoredFragment> {
-    const ms = Math.max(Math.trunc(serverTimestampMs), this.#lastMs);
-    this.#sequence = ms === this.#lastMs ? this.#sequence + 1 : 0;
-    this.#lastMs = ms;
-    const stored = {
-      ...fragment,
-      fragmentNumber: fragmentNumber(ms, this.#sequence),
-      serverTimestampMs,
-    };
+    const stored = { ...fragment, fragmentNumber: number, serverTimestampMs };
     const kept = this.keepsData(streamArn);
     if (kept) {
       this.#keep(streamArn, stored);

@@ -32,6 +32,8 @@ export const invalidArgument = (message: string) =>
   new ServiceError("InvalidArgumentException", 400, message);
 export const clientLimitExceeded = (message: string) =>
   new ServiceError("ClientLimitExceededException", 400, message);
+export const connectionLimitExceeded = (message: string) =>
+  new ServiceError("ConnectionLimitExceededException", 400, message);
 export const versionMismatch = (message: string) =>
   new ServiceError("VersionMismatchException", 400, message);
 export const noDataRetention = (message: string) =>

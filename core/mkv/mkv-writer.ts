@@ -3,7 +3,7 @@
  * Tracks), then per fragment a Cluster with SimpleBlocks and, after it, a Segment-level Tags.
  * Each function returns pieces; a SimpleBlock's frame data stays the caller's own views.
  */
-import type { FragmentTag, MkvTrack } from "../fragments/fragment.ts";
+import type { Fragment, FragmentTag, MkvTrack } from "../fragments/fragment.ts";
 import {
   EbmlId,
   element,
@@ -133,4 +133,22 @@ export function tagsElement(tags: readonly FragmentTag[]): Uint8Array[] {
     ])
   );
   return element(EbmlId.tags, element(EbmlId.tag, simpleTags));
+}
+
+/**
+ * One fragment as producer-c sends it (spec §6.5): a Cluster of unknown size at
+ * `clusterTimecodeMs` (the producer timestamp, or ms since the start in RELATIVE mode), its
+ * frames as SimpleBlocks, then a Tags of its metadata ending with END_OF_FRAGMENT.
+ */
+export function fragmentElements(
+  fragment: Pick<Fragment, "producerTimestampMs" | "frames" | "tags">,
+  clusterTimecodeMs = fragment.producerTimestampMs,
+): Uint8Array[] {
+  const pieces = clusterStart(clusterTimecodeMs);
+  for (const frame of fragment.frames) {
+    const offset = frame.timecodeMs - fragment.producerTimestampMs;
+    pieces.push(...simpleBlock(frame.track, offset, frame.keyframe, [frame.data]));
+  }
+  pieces.push(...tagsElement([...fragment.tags, { name: endOfFragmentTag, value: "" }]));
+  return pieces;
 }

@@ -4,6 +4,7 @@ import { controlPlane, sigv4Verify, stateFile } from "./endpoint.ts";
 import { containerFormat, oggOpus, opusPacket } from "./files.ts";
 import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
 import { rtcpCompound, trackSenderRtcp } from "./rtcp.ts";
+import { mkvReader, putMediaIngest } from "./mkv.ts";
 import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
 import { sdpOffer } from "./sdp.ts";
 import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
@@ -31,4 +32,6 @@ export const fuzzTargets = [
   sigv4Verify,
   controlPlane,
   stateFile,
+  mkvReader,
+  putMediaIngest,
 ] as FuzzTarget[];
