@@ -24,6 +24,21 @@ export class AnnexBFrameBuilder {
   }
 
   /**
+   * The NAL units of an aggregation packet (STAP-A, H.265 AP without DONL): from `from` on,
+   * each after its 16-bit size. A size that is zero or overruns the packet is a `PayloadError`.
+   */
+  aggregated(payload: Uint8Array, from: number) {
+    for (let at = from; at < payload.length;) {
+      const size = at + 2 <= payload.length ? (payload[at] << 8) | payload[at + 1] : 0;
+      if (size === 0 || at + 2 + size > payload.length) {
+        throw new PayloadError("an aggregated NAL unit's size overruns the packet");
+      }
+      this.whole(payload.subarray(at + 2, at + 2 + size));
+      at += 2 + size;
+    }
+  }
+
+  /**
    * One fragment: on the start fragment, `header` is the NAL unit's header rebuilt from the
    * fragmentation headers; `body` is the fragment's share of the rest.
    */

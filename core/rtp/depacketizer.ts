@@ -45,6 +45,12 @@ export interface DepacketizedFrame {
   lastSequenceNumber: number;
 }
 
+/** A frame rebuilt from its payloads. */
+export interface AssembledFrame {
+  data: Uint8Array;
+  keyframe: boolean;
+}
+
 /** What a codec's RTP payload format tells the depacketizer, and how it rebuilds a frame. */
 export interface RtpPayloadFormat {
   /**
@@ -58,7 +64,7 @@ export interface RtpPayloadFormat {
    * One frame's payloads, in sequence order, as the frame's bytes; throws a `PayloadError` for
    * a malformed payload (the frame is then dropped).
    */
-  assemble(payloads: readonly Uint8Array[]): { data: Uint8Array; keyframe: boolean };
+  assemble(payloads: readonly Uint8Array[]): AssembledFrame;
 }
 
 export interface DepacketizerOptions {

@@ -5,6 +5,7 @@
  */
 import { NalType, nalType } from "../h264/nal-unit.ts";
 import {
+  type AssembledFrame,
   type DepacketizedFrame,
   type DepacketizerOptions,
   PayloadError,
@@ -62,9 +63,7 @@ function stapAHasIdr(payload: Uint8Array): boolean {
 }
 
 /** Rebuilds the NAL units of one frame's payloads (in order) as Annex-B. */
-function assembleAccessUnit(
-  payloads: readonly Uint8Array[],
-): { data: Uint8Array; keyframe: boolean } {
+function assembleAccessUnit(payloads: readonly Uint8Array[]): AssembledFrame {
   const frame = new AnnexBFrameBuilder();
   for (const payload of payloads) {
     if (payload.length === 0) continue; // padding only
@@ -77,15 +76,7 @@ function assembleAccessUnit(
         : undefined;
       frame.fragment(header, payload.subarray(2), (fuHeader & 0x40) !== 0);
     } else if (type === stapA) {
-      let at = 1;
-      while (at < payload.length) {
-        const size = at + 2 <= payload.length ? (payload[at] << 8) | payload[at + 1] : 0;
-        if (size === 0 || at + 2 + size > payload.length) {
-          throw new PayloadError("STAP-A NAL unit size overruns the packet");
-        }
-        frame.whole(payload.subarray(at + 2, at + 2 + size));
-        at += 2 + size;
-      }
+      frame.aggregated(payload, 1);
     } else if (type >= 1 && type <= 23) {
       frame.whole(payload);
     } else {

@@ -5,6 +5,7 @@
  * units. Each codec says how its aggregation and fragmentation headers are made.
  */
 import type { ByteRange } from "../h264/nal-unit.ts";
+import { nearEqualLengths } from "./fragment-lengths.ts";
 import type { PayloadPlan } from "./payload-plan.ts";
 
 export interface NalPacketization {
@@ -76,17 +77,6 @@ function aggregationRun(
 /** A view of `length` bytes of the access unit from `offset`. */
 function view(au: Uint8Array, offset: number, length: number): Uint8Array {
   return au.subarray(offset, offset + length);
-}
-
-/**
- * How a NAL unit's body is cut into fragmentation units: as few as the budget allows, of
- * near-equal length (the first ones one byte longer), so no packet is a small leftover.
- */
-function nearEqualLengths(total: number, budget: number): number[] {
-  const count = Math.ceil(total / budget);
-  const base = Math.floor(total / count);
-  const extra = total % count;
-  return Array.from({ length: count }, (_, k) => base + (k < extra ? 1 : 0));
 }
 
 /**
