@@ -5,6 +5,7 @@
  * same for H.264 and H.265; what differs (which NAL units are pictures, which begin one) comes
  * from the codec's `AnnexBSyntax`.
  */
+import { appendBytes } from "../bytes/append-bytes.ts";
 import { nextStartCode } from "../h264/nal-unit.ts";
 
 /**
@@ -115,14 +116,7 @@ export class AnnexBAccessUnitSplitter {
       if (this.#auStart !== -1) this.#auStart -= keep;
       if (this.#pendingNal !== -1) this.#pendingNal -= keep;
     }
-    if (this.#end + chunk.length > this.#buffer.length) {
-      let size = this.#buffer.length;
-      while (size < this.#end + chunk.length) size *= 2;
-      const grown = new Uint8Array(size);
-      grown.set(this.#buffer.subarray(0, this.#end));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(chunk, this.#end);
+    this.#buffer = appendBytes(this.#buffer, this.#end, chunk);
     this.#end += chunk.length;
   }
 

@@ -13,7 +13,14 @@ import {
 } from "../../core/rtp/h265-packetizer.ts";
 import { parseRtpPacket } from "../../core/rtp/header.ts";
 import { codecStream, codecStreamsMissing, h265Stream } from "./support/codec-streams.ts";
-import { nalUnitBytes, packetizeWith, type SentPacket } from "./support/rtp-stream.ts";
+import {
+  depacketize,
+  nalUnitBytes,
+  packetizeWith,
+  range,
+  type SentPacket,
+  swapPairs,
+} from "./support/rtp-stream.ts";
 
 /** A 1200-byte MTU less the 12-byte RTP header. */
 const maxPayload = 1188;
@@ -34,12 +41,6 @@ function packetize(list: readonly MediaFrame[], budget = maxPayload): SentPacket
   );
 }
 
-function feed(depacketizer: H265Depacketizer, packets: readonly SentPacket[], now = 0) {
-  const out: DepacketizedFrame[] = [];
-  packets.forEach((p, i) => out.push(...depacketizer.push(parseRtpPacket(p.bytes), now + i)));
-  return out;
-}
-
 /** Asserts the access units are the given frames: the same NAL units, 4-byte start codes. */
 function assertFrames(out: DepacketizedFrame[], source: readonly MediaFrame[], indexes: number[]) {
   assert.equal(out.length, indexes.length, "number of access units");
@@ -52,7 +53,6 @@ function assertFrames(out: DepacketizedFrame[], source: readonly MediaFrame[], i
   });
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const payloadType = (p: SentPacket) => (parseRtpPacket(p.bytes).payload[0] >> 1) & 0x3f;
 
 describe("H.265 RTP (RFC 7798) over an x265 stream", { skip: codecStreamsMissing() }, () => {
@@ -75,7 +75,11 @@ describe("H.265 RTP (RFC 7798) over an x265 stream", { skip: codecStreamsMissing
     test(`gives back every access unit identical, in order (max payload ${budget})`, () => {
       const source = frames();
       const depacketizer = new H265Depacketizer();
-      assertFrames(feed(depacketizer, packetize(source, budget)), source, range(0, source.length));
+      assertFrames(
+        depacketize(depacketizer, packetize(source, budget)),
+        source,
+        range(0, source.length),
+      );
       assert.deepEqual(depacketizer.missingSequenceNumbers(), []);
       assert.equal(depacketizer.keyframeNeeded, false);
     });
@@ -84,11 +88,8 @@ describe("H.265 RTP (RFC 7798) over an x265 stream", { skip: codecStreamsMissing
   test("puts reordered packets back in order", () => {
     const source = frames();
     const packets = packetize(source);
-    // Swap neighbours two by two: every packet arrives out of order.
-    const reordered = packets.flatMap((_, i) =>
-      i % 2 === 0 ? [packets[i + 1], packets[i]].filter(Boolean) : []
-    );
-    assertFrames(feed(new H265Depacketizer(), reordered), source, range(0, source.length));
+    const reordered = swapPairs(packets);
+    assertFrames(depacketize(new H265Depacketizer(), reordered), source, range(0, source.length));
   });
 
   test("a lost FU fragment drops its access unit and the rest up to the next keyframe", () => {
@@ -104,7 +105,7 @@ describe("H.265 RTP (RFC 7798) over an x265 stream", { skip: codecStreamsMissing
     // Packets 1 ms apart: the broken frame is given up 50 ms after its first packet came.
     const depacketizer = new H265Depacketizer({ maxWaitMs: 50 });
     const sent = packets.filter((_, i) => i !== lost);
-    const out = feed(depacketizer, sent);
+    const out = depacketize(depacketizer, sent);
     out.push(...depacketizer.poll(sent.length + 100));
     assertFrames(out, source, [...range(0, 3), ...range(gop, source.length)]);
     assert.ok(depacketizer.stats.droppedFrames > 0, "counted as dropped");

@@ -1,6 +1,8 @@
 /** Sample frames turned into real RTP packets (bytes) with the project's packetizer. */
 import { findNalUnits } from "../../../core/h264/nal-unit.ts";
 import { planH264AccessUnit } from "../../../core/rtp/h264-packetizer.ts";
+import type { DepacketizedFrame, RtpDepacketizer } from "../../../core/rtp/depacketizer.ts";
+import { parseRtpPacket } from "../../../core/rtp/header.ts";
 import { type PayloadPlan, writeRtpPacket } from "../../../core/rtp/payload-plan.ts";
 
 export interface SentPacket {
@@ -51,3 +53,22 @@ export function packetizeWith(
 export function nalUnitBytes(au: Uint8Array): Uint8Array[] {
   return findNalUnits(au).map((n) => au.subarray(n.offset, n.offset + n.length));
 }
+
+/** Feeds packets to a depacketizer, 1 ms apart from `now`, and returns what came out. */
+export function depacketize(
+  depacketizer: RtpDepacketizer,
+  packets: readonly SentPacket[],
+  now = 0,
+): DepacketizedFrame[] {
+  const out: DepacketizedFrame[] = [];
+  packets.forEach((p, i) => out.push(...depacketizer.push(parseRtpPacket(p.bytes), now + i)));
+  return out;
+}
+
+/** The items with each pair swapped: every packet arrives out of order. */
+export function swapPairs<T>(items: readonly T[]): T[] {
+  return items.flatMap((_, i) => i % 2 === 0 ? [items[i + 1], items[i]].filter(Boolean) : []);
+}
+
+export const range = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => from + i);
