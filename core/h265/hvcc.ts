@@ -54,7 +54,7 @@ export function hevcDecoderConfigurationRecord(
   out[18] = 0xf8 | (s.bitDepthChroma - 8);
   view.setUint16(19, 0); // avgFrameRate
   // constantFrameRate 0, numTemporalLayers, temporalIdNested, lengthSizeMinusOne 3.
-  out[21] = (s.maxSubLayers << 3) | (s.temporalIdNesting ? 4 : 0) | 3;
+  out[21] = ((s.maxSubLayers & 7) << 3) | (s.temporalIdNesting ? 4 : 0) | 3;
   out[22] = units.length; // numOfArrays: one a parameter set
   let at = headerSize;
   for (const unit of units) {
