@@ -1,6 +1,7 @@
 /**
  * Bit reader over a NAL unit's RBSP: skips emulation-prevention bytes (the 03 in 00 00 03) as
- * it goes, and reads fixed-width fields and Exp-Golomb codes (H.264 9.1).
+ * it goes, and reads fixed-width fields and Exp-Golomb codes (H.264 9.1). H.265 has the same
+ * RBSP rules (H.265 7.4.2, 9.2) with a two-byte NAL header, so it reads H.265 too.
  */
 export class RbspReader {
   #bytes: Uint8Array;
@@ -16,7 +17,7 @@ export class RbspReader {
 
   readBit(): number {
     if (this.#bit === 0) this.#skipEmulationPrevention();
-    if (this.#byte >= this.#bytes.length) throw new RangeError("H.264 RBSP ended early");
+    if (this.#byte >= this.#bytes.length) throw new RangeError("RBSP ended early");
     const bit = (this.#bytes[this.#byte] >> (7 - this.#bit)) & 1;
     if (++this.#bit === 8) {
       this.#zeros = this.#bytes[this.#byte] === 0 ? this.#zeros + 1 : 0;
@@ -40,7 +41,7 @@ export class RbspReader {
   readUe(): number {
     let leadingZeros = 0;
     while (this.readBit() === 0) {
-      if (++leadingZeros > 31) throw new RangeError("H.264 Exp-Golomb code longer than 32 bits");
+      if (++leadingZeros > 31) throw new RangeError("Exp-Golomb code longer than 32 bits");
     }
     return 2 ** leadingZeros - 1 + this.readBits(leadingZeros);
   }

@@ -1,6 +1,8 @@
 /**
  * Micro-benchmark: RTP packets per second the H.264 packetizer makes on one core, over the
- * built-in sample frames, against a naive copy-per-packet packetizer measured in the same run.
+ * built-in sample frames, against a naive copy-per-packet packetizer measured in the same run;
+ * then the H.265 and VP8 packetizers over the unit tests' 320x180 libx265 and libvpx streams
+ * (made with ffmpeg at run time; the rows are left out, with a note, where it cannot).
  *   plan + write: findNalUnits + planH264AccessUnit once per access unit, then writeRtpPacket
  *                 of every plan into one reused output buffer (what a sender does per frame).
  *   write only:   the plans kept (as the frame ring keeps them): the per-viewer cost.
@@ -12,7 +14,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { findNalUnits } from "../../core/h264/nal-unit.ts";
 import { planH264AccessUnit } from "../../core/rtp/h264-packetizer.ts";
+import { planH265AccessUnit } from "../../core/rtp/h265-packetizer.ts";
 import { type PayloadPlan, writeRtpPacket } from "../../core/rtp/payload-plan.ts";
+import { planVp8Frame } from "../../core/rtp/vp8-packetizer.ts";
+import { H265AccessUnitSplitter } from "../../core/h265/access-unit-splitter.ts";
+import { IvfReader } from "../../core/vp8/ivf.ts";
+import { codecStreamsMissing, h265Stream, vp8Ivf } from "../../tests/unit/support/codec-streams.ts";
 
 const maxPayload = 1200;
 const samples = fileURLToPath(new URL("../../samples/", import.meta.url));
@@ -33,23 +40,26 @@ function header(marker: boolean, timestamp: number) {
   return { payloadType: 102, sequenceNumber: seq, timestamp, ssrc: 0x1234, marker };
 }
 
-/** One pass over the frames; returns [packets, bytes]. */
-function planAndWrite(): [number, number] {
+type Planner = (frame: Uint8Array, index: number) => readonly PayloadPlan[];
+
+const planH264: Planner = (au) => planH264AccessUnit(au, findNalUnits(au), maxPayload);
+const planH265: Planner = (au) => planH265AccessUnit(au, findNalUnits(au), maxPayload);
+const planVp8: Planner = (frame, i) => planVp8Frame(frame, i, maxPayload);
+
+/** One pass over the frames, planning each; returns [packets, bytes]. */
+function planAndWrite(list: readonly Uint8Array[], plan: Planner): [number, number] {
   let packets = 0, bytes = 0;
-  frames.forEach((au, i) => {
-    for (const plan of planH264AccessUnit(au, findNalUnits(au), maxPayload)) {
-      bytes += writeRtpPacket(out, header(plan.marker, i * 3000), plan, 0);
+  list.forEach((frame, i) => {
+    for (const p of plan(frame, i)) {
+      bytes += writeRtpPacket(out, header(p.marker, i * 3000), p, 0);
       packets++;
     }
   });
   return [packets, bytes];
 }
 
-const plans: PayloadPlan[][] = frames.map((au) =>
-  planH264AccessUnit(au, findNalUnits(au), maxPayload)
-);
-
-function writeOnly(): [number, number] {
+/** One pass over plans made before: the per-viewer cost. */
+function writeOnly(plans: readonly (readonly PayloadPlan[])[]): [number, number] {
   let packets = 0, bytes = 0;
   plans.forEach((framePlans, i) => {
     for (const plan of framePlans) {
@@ -116,13 +126,43 @@ function measure(name: string, pass: () => [number, number], seconds: number): P
   };
 }
 
+/** The naive baseline's row name: the H.264 rows' "x baseline" is against it. */
+const baselineName = "naive copy-per-packet";
+
+/** H.265 access units (parameter sets as x265 repeats them) and VP8 frames, or why not. */
+function codecFrames(): { h265: Uint8Array[]; vp8: Uint8Array[] } | string {
+  const missing = codecStreamsMissing();
+  if (missing) return missing;
+  const splitter = new H265AccessUnitSplitter();
+  const h265 = [...splitter.push(h265Stream()), splitter.flush()!];
+  return { h265, vp8: new IvfReader().push(vp8Ivf()).map((f) => f.data) };
+}
+
 export function benchPacketizer(seconds = 2): PacketizerResult[] {
   if (frames.length === 0) throw new Error("no sample frames in samples/");
-  return [
-    measure("plan + write (zero-copy)", planAndWrite, seconds),
-    measure("write only (plans kept)", writeOnly, seconds),
-    measure("naive copy-per-packet", naiveCopy, seconds),
+  const h264Plans = frames.map(planH264);
+  const results = [
+    measure("plan + write (zero-copy)", () => planAndWrite(frames, planH264), seconds),
+    measure("write only (plans kept)", () => writeOnly(h264Plans), seconds),
+    measure(baselineName, naiveCopy, seconds),
   ];
+  const codecs = codecFrames();
+  if (typeof codecs === "string") {
+    console.log(`  (no H.265 and VP8 rows: ${codecs})`);
+    return results;
+  }
+  const rows: [string, readonly Uint8Array[], Planner][] = [
+    ["H.265 plan + write", codecs.h265, planH265],
+    ["VP8 plan + write", codecs.vp8, planVp8],
+  ];
+  for (const [name, list, plan] of rows) {
+    const kept = list.map(plan);
+    results.push(
+      measure(name, () => planAndWrite(list, plan), seconds),
+      measure(name.replace("plan + write", "write only"), () => writeOnly(kept), seconds),
+    );
+  }
+  return results;
 }
 
 if (import.meta.main) {
@@ -131,12 +171,15 @@ if (import.meta.main) {
   console.log(
     `RTP packetizer, ${frames.length} sample frames, max payload ${maxPayload}, ${runtime}:`,
   );
-  const baseline = results[results.length - 1].packetsPerSecond;
+  const baseline = results.find((r) => r.name === baselineName)!.packetsPerSecond;
   for (const r of results) {
+    // The other codecs' frames are other pictures: a ratio to the H.264 baseline means nothing.
+    const ratio = /^(H\.265|VP8)/.test(r.name)
+      ? "320x180 test stream"
+      : `${(r.packetsPerSecond / baseline).toFixed(2)}x baseline`;
     console.log(
       `  ${r.name.padEnd(26)} ${Math.round(r.packetsPerSecond).toLocaleString("en").padStart(11)}` +
-        ` packets/s  ${r.megabitsPerSecond.toFixed(0).padStart(6)} Mbit/s  ` +
-        `${(r.packetsPerSecond / baseline).toFixed(2)}x baseline`,
+        ` packets/s  ${r.megabitsPerSecond.toFixed(0).padStart(6)} Mbit/s  ${ratio}`,
     );
   }
 }

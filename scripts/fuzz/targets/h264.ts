@@ -3,6 +3,10 @@
  * random chunks (a plain Error only for an oversized access unit), the SPS parser, and avcC
  * records and length-prefixed samples from MP4 and Matroska (plain Errors for malformed ones).
  */
+import type {
+  AccessUnitSplitterOptions,
+  AnnexBAccessUnitSplitter,
+} from "../../../core/annexb/access-unit-splitter.ts";
 import { AccessUnitSplitter } from "../../../core/h264/access-unit-splitter.ts";
 import {
   annexBAccessUnit,
@@ -21,35 +25,51 @@ interface SplitterCase {
   maxAccessUnitBytes: number;
 }
 
-export const accessUnitSplitter: FuzzTarget<SplitterCase> = {
-  name: "access-unit-splitter",
-  input(rng) {
-    const first = rng.below(sampleFrames.length - 3);
-    const frames = sampleFrames.slice(first, first + 1 + rng.below(3));
-    const stream = mutateBytes(concatBytes(frames), rng, rng.pick(sampleFrames));
-    const chunks: Uint8Array[] = [];
-    for (let at = 0; at < stream.length;) {
-      const size = rng.pick([1, 2, 3, 4, 7, 100, 4096, 65536]);
-      chunks.push(stream.subarray(at, at + size));
-      at += size;
-    }
-    return { chunks, maxAccessUnitBytes: rng.pick([4096, 20_000, 1 << 20]) };
-  },
-  run({ chunks, maxAccessUnitBytes }) {
-    const splitter = new AccessUnitSplitter({ maxAccessUnitBytes });
-    for (const chunk of chunks) {
-      try {
-        splitter.push(chunk);
-      } catch (error) {
-        if (!isPlainError(error)) throw error;
-        // An oversized access unit: the splitter goes on with the next one, as a source does.
+/** The splitter of a codec fed a mutated run of its access units in random chunks. */
+export function splitterTarget(
+  name: string,
+  accessUnits: () => readonly Uint8Array[],
+  create: (options: AccessUnitSplitterOptions) => AnnexBAccessUnitSplitter,
+  prepare?: () => Promise<void>,
+): FuzzTarget<SplitterCase> {
+  return {
+    name,
+    prepare,
+    input(rng) {
+      const aus = accessUnits();
+      const first = rng.below(Math.max(1, aus.length - 3));
+      const frames = aus.slice(first, first + 1 + rng.below(3));
+      const stream = mutateBytes(concatBytes(frames), rng, rng.pick(aus));
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < stream.length;) {
+        const size = rng.pick([1, 2, 3, 4, 7, 100, 4096, 65536]);
+        chunks.push(stream.subarray(at, at + size));
+        at += size;
       }
-    }
-    splitter.flush();
-  },
-  deliberate: isPlainError,
-  show: (c) => showBytes(concatBytes(c.chunks)),
-};
+      return { chunks, maxAccessUnitBytes: rng.pick([4096, 20_000, 1 << 20]) };
+    },
+    run({ chunks, maxAccessUnitBytes }) {
+      const splitter = create({ maxAccessUnitBytes });
+      for (const chunk of chunks) {
+        try {
+          splitter.push(chunk);
+        } catch (error) {
+          if (!isPlainError(error)) throw error;
+          // An oversized access unit: the splitter goes on with the next one, as a source does.
+        }
+      }
+      splitter.flush();
+    },
+    deliberate: isPlainError,
+    show: (c) => showBytes(concatBytes(c.chunks)),
+  };
+}
+
+export const accessUnitSplitter = splitterTarget(
+  "access-unit-splitter",
+  () => sampleFrames,
+  (options) => new AccessUnitSplitter(options),
+);
 
 export const h264Sps: FuzzTarget<Uint8Array> = {
   name: "h264-sps",

@@ -3,12 +3,14 @@ import type { FuzzTarget } from "../target.ts";
 import { controlPlane, sigv4Verify, stateFile } from "./endpoint.ts";
 import { containerFormat, oggOpus, opusPacket } from "./files.ts";
 import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
+import { h265AccessUnitSplitter, h265Depacketizer, h265Hvcc, h265Sps } from "./h265.ts";
 import { rtcpCompound, trackSenderRtcp } from "./rtcp.ts";
 import { mkvReader, putMediaIngest } from "./mkv.ts";
 import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
 import { sdpOffer } from "./sdp.ts";
 import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
 import { stunMessage } from "./stun.ts";
+import { ivfReader, vp8Depacketizer } from "./vp8.ts";
 import { transportCcFeedback } from "./transport-cc.ts";
 
 export const fuzzTargets = [
@@ -18,6 +20,8 @@ export const fuzzTargets = [
   sdpOffer,
   rtpHeader,
   h264Depacketizer,
+  h265Depacketizer,
+  vp8Depacketizer,
   viewerReceiver,
   rtcpCompound,
   trackSenderRtcp,
@@ -26,6 +30,10 @@ export const fuzzTargets = [
   accessUnitSplitter,
   h264Sps,
   h264Avcc,
+  h265AccessUnitSplitter,
+  h265Sps,
+  h265Hvcc,
+  ivfReader,
   containerFormat,
   oggOpus,
   opusPacket,

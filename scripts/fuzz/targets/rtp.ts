@@ -5,6 +5,7 @@
  */
 import { ViewerReceiver } from "../../../core/media/receive/viewer-receiver.ts";
 import { buildSenderReport } from "../../../core/rtcp/sender-report.ts";
+import type { DepacketizerOptions, RtpDepacketizer } from "../../../core/rtp/depacketizer.ts";
 import { H264Depacketizer } from "../../../core/rtp/h264-depacketizer.ts";
 import {
   parseHeaderExtensionElements,
@@ -62,53 +63,68 @@ interface DepacketizerCase {
 const parsedVideo = () => videoPackets().map(parseRtpPacket);
 
 /**
- * A run of the sample stream's packets: some payloads mutated, some packets reordered, lost,
- * repeated or renumbered; a small window in some cases, so its bounds are reached.
+ * A depacketizer fed runs of a stream's packets: some payloads mutated, some packets reordered,
+ * lost, repeated or renumbered; a small window in some cases, so its bounds are reached. It
+ * never throws, and its bounds hold.
  */
-export const h264Depacketizer: FuzzTarget<DepacketizerCase> = {
-  name: "h264-depacketizer",
-  input(rng) {
-    const stream = parsedVideo();
-    const start = rng.chance(0.5) ? 0 : rng.below(stream.length);
-    const packets: RtpPacket[] = [];
-    for (let i = start; i < Math.min(stream.length, start + 5 + rng.below(80)); i++) {
-      if (rng.chance(0.05)) continue;
-      let packet = stream[i];
-      if (rng.chance(0.15)) packet = { ...packet, payload: mutateBytes(packet.payload, rng) };
-      if (rng.chance(0.05)) packet = { ...packet, sequenceNumber: rng.below(0x10000) };
-      if (rng.chance(0.05)) packet = { ...packet, timestamp: rng.next() };
-      if (rng.chance(0.05)) packet = { ...packet, marker: !packet.marker };
-      packets.push(packet);
-      if (rng.chance(0.05)) packets.push(packet);
-      if (rng.chance(0.1) && packets.length > 1) {
-        const j = rng.below(packets.length);
-        [packets[j], packets[packets.length - 1]] = [packets[packets.length - 1], packets[j]];
+export function depacketizerTarget(
+  name: string,
+  seedPackets: () => RtpPacket[],
+  create: (options: DepacketizerOptions) => RtpDepacketizer,
+  prepare?: () => Promise<void>,
+): FuzzTarget<DepacketizerCase> {
+  return {
+    name,
+    prepare,
+    input(rng) {
+      const stream = seedPackets();
+      const start = rng.chance(0.5) ? 0 : rng.below(stream.length);
+      const packets: RtpPacket[] = [];
+      for (let i = start; i < Math.min(stream.length, start + 5 + rng.below(80)); i++) {
+        if (rng.chance(0.05)) continue;
+        let packet = stream[i];
+        if (rng.chance(0.15)) packet = { ...packet, payload: mutateBytes(packet.payload, rng) };
+        if (rng.chance(0.05)) packet = { ...packet, sequenceNumber: rng.below(0x10000) };
+        if (rng.chance(0.05)) packet = { ...packet, timestamp: rng.next() };
+        if (rng.chance(0.05)) packet = { ...packet, marker: !packet.marker };
+        packets.push(packet);
+        if (rng.chance(0.05)) packets.push(packet);
+        if (rng.chance(0.1) && packets.length > 1) {
+          const j = rng.below(packets.length);
+          [packets[j], packets[packets.length - 1]] = [packets[packets.length - 1], packets[j]];
+        }
       }
-    }
-    return {
-      packets,
-      steps: packets.map(() => (rng.chance(0.05) ? 1500 : rng.below(40))),
-      window: rng.pick([32, 64, 2048]),
-    };
-  },
-  run({ packets, steps, window }) {
-    const depacketizer = new H264Depacketizer({
-      maxBufferedPackets: window,
-      maxBufferedBytes: window * 600,
-      maxAccessUnitBytes: 40_000,
-    });
-    let now = 0;
-    packets.forEach((packet, i) => {
-      now += steps[i];
-      depacketizer.push(packet, now);
-      invariant(depacketizer.bufferedPackets <= window, "more packets held than the window");
-      invariant(depacketizer.missingSequenceNumbers().length <= window, "missing list too long");
-    });
-    depacketizer.poll(now + 10_000);
-  },
-  deliberate: nothingThrown,
-  show: (c) => `${c.packets.length} packets, window ${c.window}`,
-};
+      return {
+        packets,
+        steps: packets.map(() => (rng.chance(0.05) ? 1500 : rng.below(40))),
+        window: rng.pick([32, 64, 2048]),
+      };
+    },
+    run({ packets, steps, window }) {
+      const depacketizer = create({
+        maxBufferedPackets: window,
+        maxBufferedBytes: window * 600,
+        maxAccessUnitBytes: 40_000,
+      });
+      let now = 0;
+      packets.forEach((packet, i) => {
+        now += steps[i];
+        depacketizer.push(packet, now);
+        invariant(depacketizer.bufferedPackets <= window, "more packets held than the window");
+        invariant(depacketizer.missingSequenceNumbers().length <= window, "missing list too long");
+      });
+      depacketizer.poll(now + 10_000);
+    },
+    deliberate: nothingThrown,
+    show: (c) => `${c.packets.length} packets, window ${c.window}`,
+  };
+}
+
+export const h264Depacketizer = depacketizerTarget(
+  "h264-depacketizer",
+  parsedVideo,
+  (options) => new H264Depacketizer(options),
+);
 
 interface ReceiverCase {
   events: { track: "video" | "audio" | "tick"; bytes?: Uint8Array; stepMs: number }[];
