@@ -81,7 +81,7 @@ export interface LocalEndpoint {
   testDropClient(channelArn: string, clientId?: string): void;
   /** Test hook: send GO_AWAY to every client of a channel (all channels when omitted). */
   testSendGoAway(channelArn?: string, graceMs?: number): void;
-  /** Test hook, until PutMedia ingests: the store the read-back APIs serve. */
+  /** Test hook: the store PutMedia writes and the read-back APIs serve, to look at what was stored. */
   testFragments: FragmentStore;
   /** What the data endpoint (GetDataEndpoint's answer) serves, for `serve` to print. */
   streamOperations: readonly string[];

@@ -1,6 +1,6 @@
 /**
  * What the read-back tests share: a stream on the local endpoint with its archived-media client
- * (through GetDataEndpoint, as AWS's docs say), the ONE function that puts fragments into a
+ * (through GetDataEndpoint, as AWS's docs say), the one function that uploads fragments to a
  * stream, and ffmpeg/ffprobe run asynchronously (the endpoint they read runs in this process).
  */
 import { execFile } from "node:child_process";
@@ -12,6 +12,7 @@ import {
 import { KinesisVideoArchivedMediaClient } from "@aws-sdk/client-kinesis-video-archived-media";
 import type { LocalEndpoint } from "../../adapters/local/mod.ts";
 import type { Fragment } from "../../core/fragments/fragment.ts";
+import { uploadFragments as putMediaUpload } from "./put-media-client.ts";
 
 export interface TestStream {
   name: string;
@@ -40,16 +41,13 @@ export async function createTestStream(
   };
 }
 
-/**
- * Puts `fragments` into the stream, as a producer's upload would. TEMPORARY: it seeds the store
- * directly until PutMedia ingests; then it becomes a PutMedia upload of the same fragments.
- */
+/** Uploads `fragments` to the stream with PutMedia, as producer-c does; resolves once stored. */
 export async function uploadFragments(
   endpoint: LocalEndpoint,
   stream: TestStream,
   fragments: readonly Fragment[],
 ): Promise<void> {
-  for (const fragment of fragments) await endpoint.testFragments.append(stream.arn, fragment);
+  await putMediaUpload(endpoint, stream.name, fragments, fragments[0].tracks);
 }
 
 /** Runs a tool, resolving with its stdout and stderr (rejecting with stderr if it fails). */
