@@ -1,4 +1,7 @@
-/** `kvsrtc serve` as a user runs it: a child process that prints where it is and stops on a signal. */
+/**
+ * `kvsrtc serve` as a user runs it: a child process that prints where it is, stops on a signal,
+ * and keeps what it acknowledged in its data dir through a SIGKILL.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -7,10 +10,19 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import {
   CreateSignalingChannelCommand,
+  CreateStreamCommand,
   DescribeSignalingChannelCommand,
   KinesisVideoClient,
 } from "@aws-sdk/client-kinesis-video";
+import {
+  KinesisVideoArchivedMediaClient,
+  ListFragmentsCommand,
+} from "@aws-sdk/client-kinesis-video-archived-media";
 import { localCredentialPair } from "../../adapters/local/mod.ts";
+import { concatBytes } from "../../core/bytes/concat-bytes.ts";
+import { fragmentElements } from "../../core/mkv/mkv-writer.ts";
+import { PutMediaProducer } from "../helpers/put-media-client.ts";
+import { sampleFragments } from "../helpers/sample-fragments.ts";
 import { presignedSignalingUrl, TestSignalingSocket } from "../helpers/local-endpoint.ts";
 
 const main = resolve(import.meta.dirname!, "../../cli/main.ts");
@@ -93,4 +105,54 @@ test("serve refuses a non-loopback address without explicit credentials, exit 1"
   );
   assert.equal(await exited, 1);
   assert.match(output.stderr, /binding 0\.0\.0\.0 needs explicit credentials/);
+});
+
+test("serve killed with SIGKILL mid-upload keeps, after a restart on its data dir, every fragment acknowledged PERSISTED and nothing half-written", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "kvsrtc-serve-crash-"));
+  try {
+    const first = await startServe(["--data-dir", dataDir]);
+    const kvs = new KinesisVideoClient({
+      endpoint: first.url,
+      region: first.region,
+      credentials: localCredentialPair,
+    });
+    await kvs.send(new CreateStreamCommand({ StreamName: "crash", DataRetentionInHours: 24 }));
+    const sample = sampleFragments({ seconds: 10 });
+    const producer = new PutMediaProducer(
+      { url: first.url, region: first.region, credentials: localCredentialPair },
+      { streamName: "crash" },
+      sample.tracks,
+    );
+    await producer.connect();
+    const persisted: string[] = [];
+    const whole = sample.fragments.slice(0, -1);
+    const last = sample.fragments.at(-1)!;
+    for (const fragment of whole) {
+      producer.send(fragment);
+      const ack = await producer.ack("PERSISTED", fragment);
+      if ("FragmentNumber" in ack && ack.FragmentNumber) persisted.push(ack.FragmentNumber);
+    }
+    // The last fragment only half sent when the endpoint dies.
+    const bytes = concatBytes(fragmentElements(last));
+    producer.connection.write(bytes.subarray(0, bytes.length >> 1));
+    await new Promise((r) => setTimeout(r, 100));
+    process.kill(first.child.pid!, "SIGKILL");
+    await first.exited;
+    producer.connection.drop();
+
+    const second = await startServe(["--data-dir", dataDir]);
+    const archived = new KinesisVideoArchivedMediaClient({
+      endpoint: second.url,
+      region: second.region,
+      credentials: localCredentialPair,
+    });
+    const listed = await archived.send(new ListFragmentsCommand({ StreamName: "crash" }));
+    const numbers = (listed.Fragments ?? []).map((f) => f.FragmentNumber!).sort();
+    assert.ok(persisted.length >= 3, `${persisted.length} fragments persisted before the kill`);
+    assert.deepEqual(numbers, persisted);
+    process.kill(second.child.pid!, "SIGINT");
+    assert.equal(await second.exited, 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
