@@ -77,8 +77,12 @@ export function getMediaBody(options: GetMediaBodyOptions): ReadableStream<Uint8
     if (stop) options.signal?.removeEventListener("abort", stop);
     options.onEnd?.();
   };
+  // A stream that keeps no data (retention 0) is read at its live edge only: what arrives
+  // waits here, at most `queuedChunks` of it (older ones are skipped, as the store's drops are).
+  const unkept: StoredFragment[] = [];
   const next = (): StoredFragment | undefined => {
     if ("notFound" in start) return undefined;
+    if (!store.keepsData(streamArn)) return unkept.shift();
     const fragments = store.fragments(streamArn);
     return cursor
       ? firstAfter(fragments, cursor.fragmentNumber)
@@ -104,7 +108,13 @@ export function getMediaBody(options: GetMediaBodyOptions): ReadableStream<Uint8
         end();
         return;
       }
-      unfollow = store.follow(streamArn, () => wake?.());
+      unfollow = store.follow(streamArn, (fragment) => {
+        if (!store.keepsData(streamArn) && start.startsAt(fragment)) {
+          unkept.push(fragment);
+          if (unkept.length > queuedChunks) unkept.shift();
+        }
+        wake?.();
+      });
       stop = () => {
         end();
         controller.close();

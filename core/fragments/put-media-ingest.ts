@@ -336,10 +336,9 @@ export class PutMediaIngest {
     this.#fragment = undefined;
     this.#lastProducerTimestampMs = fragment.producerTimestampMs;
     this.#ack("RECEIVED", fragment);
-    // Retention 0: AWS keeps nothing and sends no PERSISTED. (AWS still lets GetMedia NOW
-    // read such a stream's live edge; here a 0-retention stream has nothing to read back.)
-    if (this.#options.dataRetentionInHours === 0) return;
     if (!fragment.replayOf) {
+      // With retention 0 the store keeps nothing but shows the fragment to live readers
+      // (GetMedia NOW reads a 0-retention stream's live edge on AWS too).
       await this.#options.store.append(
         this.#options.streamArn,
         {
@@ -355,6 +354,8 @@ export class PutMediaIngest {
       );
     }
     if (this.#ended) return; // the connection broke while the store wrote
+    // Retention 0: AWS keeps nothing and sends no PERSISTED.
+    if (this.#options.dataRetentionInHours === 0) return;
     this.#ack("PERSISTED", fragment);
   }
 

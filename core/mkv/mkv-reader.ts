@@ -222,8 +222,13 @@ export class MkvReader {
     });
   }
 
+  /**
+   * A timecode in ms. Multiplying first would pass 2^53 for epoch-ms timecodes (1.8e12 x 1e6)
+   * and lose the last digit, so the 1 ms scale KVS uses is taken as it is.
+   */
   #ms(timecode: number): number {
-    return (timecode * this.#timecodeScaleNs) / 1_000_000;
+    const scale = this.#timecodeScaleNs;
+    return scale === 1_000_000 ? timecode : timecode * (scale / 1_000_000);
   }
 
   /** Waits for the whole element (at most `bound` bytes), then hands its body to `read`. */

@@ -310,6 +310,33 @@ describe("GetMedia and GetMediaForFragmentList, with the AWS SDK v3 clients", ()
     await assertFramesAsSent(bytes, later.fragments.slice(first, first + 2));
   });
 
+  test("NOW reads the live edge of a stream that keeps no data (retention 0)", async () => {
+    const name = `get-media-${++streamCount}`;
+    await kvs.send(new CreateStreamCommand({ StreamName: name, DataRetentionInHours: 0 }));
+    const live = sampleFragments({ startMs: Date.now(), seconds: 6 });
+    const responding = getMedia({ StreamName: name, StartSelector: { StartSelectorType: "NOW" } });
+    const producer = new PutMediaProducer(endpoint, { streamName: name }, live.tracks);
+    await producer.connect();
+    let reading = true;
+    const received: string[] = [];
+    const uploading = (async () => {
+      for (const fragment of live.fragments) {
+        if (!reading) break;
+        await new Promise((r) => setTimeout(r, 200));
+        producer.send(fragment);
+        received.push(numberOf(await producer.ack("RECEIVED", fragment)));
+      }
+      producer.connection.end();
+      await producer.connection.ended();
+      producer.connection.drop();
+    })();
+    const { chunks } = await readBody((await responding).Payload, count(1));
+    reading = false;
+    await uploading;
+    assert.ok(received.includes(numbersOf(chunks)[0]!), "a fragment uploaded after the call");
+    assert.equal(endpoint.testFragments.fragments(`${name}`).length, 0, "nothing kept");
+  });
+
   test("CONTINUATION_TOKEN resumes with the fragment after the last one read", async () => {
     const { name, stored, upload } = await seededStream();
     const first = await getMedia({

@@ -91,6 +91,21 @@ const errorOf = (bytes: Uint8Array) => {
 };
 
 describe("MKV reader", () => {
+  test("epoch-ms timecodes at the 1 ms scale come back exact (no float rounding past 2^53)", () => {
+    const timecodeMs = 1_796_168_714_122; // x 1e6 ns is past 2^53
+    const pieces = mkvHeader({ tracks, segmentUid: new Uint8Array(16) });
+    pieces.push(...fragmentElements({
+      producerTimestampMs: timecodeMs,
+      frames: [{ track: 1, timecodeMs: timecodeMs + 33, keyframe: true, data: Uint8Array.of(1) }],
+      tags: [],
+    }));
+    const events = readAll(concatBytes(pieces), () => 1 << 20);
+    const cluster = events.find((e) => e.type === "cluster") as { timecode: number };
+    const block = events.find((e) => e.type === "block") as { timecodeMs: number };
+    assert.equal(cluster.timecode, timecodeMs);
+    assert.equal(block.timecodeMs, timecodeMs + 33);
+  });
+
   test("a producer-c body gives header, tracks, clusters, blocks and tags in order", () => {
     const events = readAll(body(), () => 1 << 20);
     const types = events.map((e) => e.type);

@@ -59,11 +59,13 @@ function upload(options: {
   clock?: Clock;
 } = {}) {
   const clock = options.clock ?? new Clock();
-  const store = options.store ?? new FragmentStore(clock.now);
+  const retention = options.retention ?? 24;
+  // The store knows each stream's retention, as the endpoint's does (from its registry).
+  const store = options.store ?? new FragmentStore(clock.now, { retentionHours: () => retention });
   const acks: FragmentAck[] = [];
   const ingest = new PutMediaIngest({
     streamArn: arn,
-    dataRetentionInHours: options.retention ?? 24,
+    dataRetentionInHours: retention,
     store,
     timecodeType: options.relativeFromMs === undefined ? "ABSOLUTE" : "RELATIVE",
     producerStartMs: options.relativeFromMs,
@@ -150,11 +152,14 @@ describe("PutMedia ingest", () => {
     );
   });
 
-  test("with retention 0 nothing is stored and no PERSISTED is sent", async () => {
+  test("with retention 0 nothing is stored and no PERSISTED is sent; live readers see it", async () => {
     const { ingest, acks, store } = upload({ retention: 0 });
+    const live: number[] = [];
+    store.follow(arn, (f) => live.push(f.producerTimestampMs));
     await pushAll(ingest, concatBytes([header(), fragmentAt(startMs)]));
     assert.deepEqual(types(acks), ["BUFFERING", "RECEIVED"]);
     assert.equal(store.fragments(arn).length, 0);
+    assert.deepEqual(live, [startMs]);
   });
 
   test("a fragment replayed on a new connection is stored once and acked with its number", async () => {
