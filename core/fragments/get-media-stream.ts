@@ -79,9 +79,11 @@ export function secondsWithMillis(ms: number): string {
 
 /** The fragment's Cluster (unknown size) and, after it, the producer's own Tags if it sent any. */
 function clusterOf(fragment: StoredFragment): Uint8Array[] {
-  const pieces = clusterStart(fragment.producerTimestampMs);
+  // GetMedia writes the 1 ms timecode scale; a producer's finer scale is rounded to it.
+  const clusterMs = Math.round(fragment.producerTimestampMs);
+  const pieces = clusterStart(clusterMs);
   for (const frame of fragment.frames) {
-    const offset = frame.timecodeMs - fragment.producerTimestampMs;
+    const offset = Math.round(frame.timecodeMs) - clusterMs;
     pieces.push(...simpleBlock(frame.track, offset, frame.keyframe, [frame.data]));
   }
   if (fragment.tags.length > 0) pieces.push(...tagsElement(fragment.tags));

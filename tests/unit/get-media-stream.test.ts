@@ -72,6 +72,16 @@ describe("GetMedia chunks", () => {
     ]);
   });
 
+  test("times finer than a ms (a producer's own timecode scale) are rounded to GetMedia's 1 ms", () => {
+    const fine = {
+      ...fragment,
+      producerTimestampMs: fragment.producerTimestampMs + 0.4,
+      frames: fragment.frames.map((f, i) => ({ ...f, timecodeMs: f.timecodeMs + 0.4 + i * 0.3 })),
+    };
+    const [chunk] = getMediaChunks(concatBytes(getMediaChunk(fine, { nowMs: 0, segmentUid })));
+    assert.equal(chunk.clusterTimecode, fragment.producerTimestampMs);
+  });
+
   test("consecutive chunks split at each EBML header", () => {
     const second = {
       ...fragment,
