@@ -8,6 +8,7 @@
  * comes back, and audio that fails or is not Ogg Opus is reported in one line. And A/V sync: a
  * muxed pipeline ticks at every keyframe; the times the source gives the master keep each tick
  * within 40 ms of its keyframe, for 30 s (KVSRTC_TEST_SYNC_SECONDS=120 for the issue's 2 min).
+ * The README's live-source recipes that need no camera are run as written.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -321,4 +322,32 @@ describe("A/V sync of a muxed live source", { skip }, () => {
       assert.ok(Math.abs(offMs) <= 40, `the tick is ${offMs} ms from the keyframe at ${keyUs} us`);
     }
   });
+});
+
+/** The `kvsrtc master` command lines of the README's block of recipes that tests run. */
+function readmeRecipes(): string[][] {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const block = readme.split("<!-- recipes: ")[1]?.split("```sh\n")[1]?.split("```")[0];
+  assert.ok(block, "the README has its block of recipes");
+  return block.split("\n").filter((line) => line.startsWith("kvsrtc master "))
+    .map((line) => shellWords(line).slice(2));
+}
+
+/** A command line's words, as sh splits them: on spaces, but not inside single quotes. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+describe("the README's live-source recipes", { skip }, () => {
+  const recipes = readmeRecipes();
+  test("there are the three recipes that need no camera", () => assert.equal(recipes.length, 3));
+  for (const [n, args] of recipes.entries()) {
+    test(`recipe ${n + 1} (${args[1].slice(0, 40)}...): a viewer gets video and audio`, async () => {
+      const channel = `recipe-${n}-${Date.now()}`;
+      const { url } = await startMaster([...args, "--channel", channel]);
+      const viewed = await view(url, channel, 60);
+      assert.ok(viewed.video.length >= 60, `${viewed.video.length} frames`);
+      assert.ok(viewed.audio.length >= 25, `${viewed.audio.length} audio packets`);
+    });
+  }
 });
