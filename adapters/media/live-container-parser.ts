@@ -54,7 +54,9 @@ export class LiveContainerParser implements StreamParser {
   }
 
   flush(): void {
-    this.#bytes.close();
+    try {
+      this.#bytes.close();
+    } catch { /* mediabunny cancelled its read (it read all it wanted): nothing to close */ }
   }
 
   drained(): Promise<void> {

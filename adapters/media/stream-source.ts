@@ -77,6 +77,9 @@ export class StreamSource implements MediaSource {
   #opened?: Opened;
   #parser?: StreamParser;
   #stallWatch?: ReturnType<typeof setInterval>;
+  #lastDataAt = 0;
+  /** Paused by its parser, which holds all it may: not a stall. */
+  #heldBack = false;
   #sent = { frames: 0, packets: 0 };
 
   constructor(description: string, open: () => Opened, options: StreamSourceOptions) {
@@ -100,8 +103,15 @@ export class StreamSource implements MediaSource {
         },
       },
       elapsedUs: () => Math.round((performance.now() - started) * 1000),
-      pause: () => this.#opened?.stream.pause(),
-      resume: () => this.#opened?.stream.resume(),
+      pause: () => {
+        this.#heldBack = true;
+        this.#opened?.stream.pause();
+      },
+      resume: () => {
+        this.#heldBack = false;
+        this.#lastDataAt = performance.now(); // a stream held back is not stalled
+        this.#opened?.stream.resume();
+      },
       skipped: new SkippedFrames(this.description, this.#o.warn),
       fail: (why) => this.#end(why),
     };
@@ -118,17 +128,17 @@ export class StreamSource implements MediaSource {
     const { stream, child } = opened;
     const takenBefore = this.#parser?.taken ?? 0;
     let stderrTail = "";
-    let lastDataAt = performance.now();
+    this.#lastDataAt = performance.now();
     let stalled = false;
-    if (this.#o.live) this.#watchStalls(() => lastDataAt, () => (stalled = true));
+    if (this.#o.live) this.#watchStalls(() => (stalled = true));
     stream.on("data", (chunk: Uint8Array) => {
       if (this.#done) return;
       if (stalled) {
-        const seconds = ((performance.now() - lastDataAt) / 1000).toFixed(1);
+        const seconds = ((performance.now() - this.#lastDataAt) / 1000).toFixed(1);
         this.#o.warn?.(`${this.description}: data again after ${seconds} s; going on`);
         stalled = false;
       }
-      lastDataAt = performance.now();
+      this.#lastDataAt = performance.now();
       const parser = this.#parser ?? this.#choose(chunk, context);
       if (parser === undefined) return;
       try {
@@ -171,12 +181,12 @@ export class StreamSource implements MediaSource {
   }
 
   /** Warns once when nothing has arrived for `liveStallMs`; the data handler says when it resumes. */
-  #watchStalls(lastDataAt: () => number, stall: () => void) {
+  #watchStalls(stall: () => void) {
     clearInterval(this.#stallWatch);
     let warned = 0;
     this.#stallWatch = setInterval(() => {
-      const at = lastDataAt();
-      if (performance.now() - at < liveStallMs || warned === at) return;
+      const at = this.#lastDataAt;
+      if (this.#heldBack || performance.now() - at < liveStallMs || warned === at) return;
       warned = at;
       stall();
       this.#o.warn?.(

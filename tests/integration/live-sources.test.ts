@@ -250,6 +250,14 @@ describe("live sources: stalls and failures", { skip }, () => {
     assert.equal(master.child.exitCode, null, "the master is still running");
   });
 
+  test("stdin held back by --fps pacing is not taken for a stall", async () => {
+    const { master } = await startMaster(["--source", "-", "--fps", "8", "--channel", "held"]);
+    // 100 frames at 8 fps: the read-ahead of 60 fills at once and then waits 7.5 s to drain.
+    master.child.stdin!.end(readFileSync(file("clip.h264")));
+    await master.waitFor(/on stdin \(8 fps\) ended after 100 frames/, 30_000);
+    assert.doesNotMatch(master.output.stderr, /stalled/);
+  });
+
   test("--audio from a tool that fails is reported in one line; the video goes on", async () => {
     const { master } = await startMaster([
       ...["--source", `gst:${gstVideo}`, "--audio", "gst:nosuchelement", "--channel", "a-fail"],
