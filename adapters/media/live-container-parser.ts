@@ -77,6 +77,14 @@ export class LiveContainerParser implements StreamParser {
     });
     const played = await playableTracks(input, this.#name, this.#withAudio, this.#c.sink);
     if (typeof played === "string") return played;
+    if (this.#withAudio && played.length === 1) {
+      const why = this.format === "MPEG-TS"
+        ? " (mediabunny reads none from MPEG-TS: mux Matroska)"
+        : "";
+      this.#c.warn(
+        `${this.#name} has no Opus track that can be read${why}; sending its video only`,
+      );
+    }
     const firstS = await input.getFirstTimestamp(played.map((p) => p.track));
     await Promise.all(played.map(async (track) => {
       let lastUs = 0;

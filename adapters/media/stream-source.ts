@@ -26,6 +26,8 @@ export interface ParserContext {
   pause(): void;
   resume(): void;
   skipped: SkippedFrames;
+  /** Says what the source goes on without. */
+  warn: SourceWarn;
   /** Ends the source: the stream is not what it should be, or its reader failed. */
   fail(why: string): void;
 }
@@ -113,6 +115,7 @@ export class StreamSource implements MediaSource {
         this.#opened?.stream.resume();
       },
       skipped: new SkippedFrames(this.description, this.#o.warn),
+      warn: (message) => this.#o.warn?.(message),
       fail: (why) => this.#end(why),
     };
     this.#read(context);
@@ -231,9 +234,15 @@ export function stdinStream(): Opened {
   return { stream: process.stdin };
 }
 
+/** ffmpeg arguments whose last, the output, is stdout: `-`, `pipe:1`, or a tee to it. */
+function endsInStdout(args: string[]): boolean {
+  const output = args.at(-1) ?? "";
+  return output === "-" || /pipe\\?:1?(\||$)/.test(output);
+}
+
 /**
  * The command line of a `gst:PIPELINE` (ending in fdsink, added if absent) or `ffmpeg:ARGS`
- * (`outputArgs` added unless the arguments end in `-`), and how to spawn it. `flag` names the
+ * (`outputArgs` added unless the arguments end in an output to stdout), and how to spawn it. `flag` names the
  * option in errors: "--source" or "--audio".
  */
 export function toolStream(spec: string, flag: string, outputArgs: string[]) {
@@ -255,7 +264,7 @@ export function toolStream(spec: string, flag: string, outputArgs: string[]) {
       "-loglevel",
       "error",
       ...args,
-      ...(args.at(-1) === "-" ? [] : [...outputArgs, "-"]),
+      ...(endsInStdout(args) ? [] : [...outputArgs, "-"]),
     ]];
   return {
     description: `${command} ${argv.join(" ")}`,

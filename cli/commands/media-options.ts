@@ -38,7 +38,7 @@ export const sourceOptions: Options = {
     arg: "AUDIO",
     help: "a directory of Opus packet files (*.opus); or live Ogg Opus from - (stdin), " +
       "gst:PIPELINE (... ! opusenc ! oggmux) or ffmpeg:ARGS (-c:a libopus; -f ogg - is " +
-      "added), sent as it arrives; replaces a container's own audio",
+      "added unless they end in - or pipe:1), sent as it arrives; replaces a container's own audio",
   },
   fps: {
     type: "string",

@@ -43,6 +43,14 @@ const ffmpegVideo = "-c:v libx264 -profile:v baseline -g 25 -bf 0 -pix_fmt yuv42
 // ffmpeg's tee muxer needs.
 const ffmpegEncode = `${ffmpegVideo} -flags +global_header -c:a libopus`;
 
+/** A master's arguments: ffmpeg muxing both tracks as `format`, to stdout and to `copy`. */
+const ffmpegTee = (format: string, copy: string, channel: string) => [
+  "--source",
+  `ffmpeg:${ffmpegInputs} ${ffmpegEncode} -map 0:v -map 1:a -f tee ` +
+  `[f=${format}]pipe\\:1|[f=${format}]${file(copy)}`,
+  ...["--channel", channel],
+];
+
 const running: KvsrtcProcess[] = [];
 after(async () => {
   for (const p of running) await p.stop();
@@ -191,17 +199,22 @@ describe("live sources, viewed", { skip }, () => {
 
   test("ffmpeg: muxing both tracks into Matroska", async () => {
     const channel = `ffmpeg-mkv-${Date.now()}`;
-    const { master, url } = await startMaster([
-      ...[
-        "--source",
-        `ffmpeg:${ffmpegInputs} ${ffmpegEncode} -map 0:v -map 1:a -f tee ` +
-        `[f=matroska]pipe\\:1|[f=matroska]${file("ffmpeg.mkv")}`,
-      ],
-      ...["--channel", channel],
-    ]);
+    const { master, url } = await startMaster(ffmpegTee("matroska", "ffmpeg.mkv", channel));
     const viewed = await view(url, channel, 75);
     await master.stop();
     assertViewed(viewed, tracksIn(file("ffmpeg.mkv"), "ffmpeg-mkv"));
+  });
+
+  test("ffmpeg: muxing MPEG-TS: its video, and a warning that its Opus is not read", async () => {
+    const channel = `ffmpeg-ts-${Date.now()}`;
+    const { master, url } = await startMaster(ffmpegTee("mpegts", "ffmpeg.ts", channel));
+    await master.waitFor(
+      /warning: the output of ffmpeg has no Opus track .*MPEG-TS.*video only/,
+      10_000,
+    );
+    const viewed = await view(url, channel, 50);
+    await master.stop();
+    assertFrames(viewed.video, tracksIn(file("ffmpeg.ts"), "ffmpeg-ts").video);
   });
 
   test("a Matroska stream on stdin", async () => {
