@@ -11,6 +11,7 @@ import { OggOpusParser } from "./ogg-opus-parser.ts";
 import {
   type ChooseParser,
   fileStream,
+  type OpenStream,
   stdinStream,
   StreamSource,
   toolStream,
@@ -128,11 +129,7 @@ const isTool = (spec: string) => /^(gst|ffmpeg):/.test(spec);
 
 /** `--audio`: a directory of Opus packet files, or Ogg Opus from stdin or a tool, live. */
 function openAudio(spec: string, loop: boolean, warn?: SourceWarn): MediaSource {
-  const live = (
-    description: string,
-    open: ConstructorParameters<typeof StreamSource>[1],
-    name: string,
-  ) =>
+  const live = (description: string, open: OpenStream, name: string) =>
     new StreamSource(description, open, {
       name,
       kind: "audio",

@@ -68,11 +68,13 @@ export interface StreamSourceOptions {
 }
 
 type Opened = { stream: Readable; child?: ChildProcess };
+/** Opens the stream (again, for a file's next pass). */
+export type OpenStream = () => Opened;
 
 export class StreamSource implements MediaSource {
   readonly description: string;
   readonly ended: Promise<string>;
-  readonly #open: () => Opened;
+  readonly #open: OpenStream;
   readonly #o: StreamSourceOptions;
   #finish!: (how: string) => void;
   #done = false;
@@ -84,7 +86,7 @@ export class StreamSource implements MediaSource {
   #heldBack = false;
   #sent = { frames: 0, packets: 0 };
 
-  constructor(description: string, open: () => Opened, options: StreamSourceOptions) {
+  constructor(description: string, open: OpenStream, options: StreamSourceOptions) {
     this.description = description;
     this.#open = open;
     this.#o = options;
@@ -225,14 +227,12 @@ export class StreamSource implements MediaSource {
 }
 
 /** A file, read as a stream. */
-export function fileStream(file: string): () => Opened {
+export function fileStream(file: string): OpenStream {
   return () => ({ stream: createReadStream(file) });
 }
 
 /** This process's stdin. */
-export function stdinStream(): Opened {
-  return { stream: process.stdin };
-}
+export const stdinStream: OpenStream = () => ({ stream: process.stdin });
 
 /** ffmpeg arguments whose last, the output, is stdout: `-`, `pipe:1`, or a tee to it. */
 function endsInStdout(args: string[]): boolean {
