@@ -5,7 +5,7 @@
  * --loop. mediabunny reads the file through a cache of `readCacheBytes`; a packet over its bound
  * or one that is malformed is skipped with a warning.
  */
-import type { EncodedPacketSink, Input } from "mediabunny";
+import type { EncodedPacket, EncodedPacketSink, Input, InputTrack } from "mediabunny";
 import type { ContainerFormat } from "../../core/container/container-format.ts";
 import { annexBAccessUnit, parseAvcDecoderConfig } from "../../core/h264/avcc.ts";
 import { defaultMaxAccessUnitBytes } from "../../core/h264/access-unit-splitter.ts";
@@ -27,9 +27,6 @@ export interface ContainerSourceOptions {
   audio: boolean;
   warn?: SourceWarn;
 }
-
-/** Sends one packet (a keyframe or not) at `timeUs`; throws on a malformed one. */
-type Send = (data: Uint8Array, key: boolean, timeUs: number) => void;
 
 export class ContainerSource implements MediaSource {
   readonly description: string;
@@ -68,64 +65,39 @@ export class ContainerSource implements MediaSource {
   }
 
   async #play(sink: MediaSink): Promise<string> {
+    let frames = 0;
+    let packets = 0;
     // Loaded only when a container is played: importing mediabunny costs every process that
     // starts ~8 MB of RSS on Bun (measured), and most masters read a camera, not a file.
-    const { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } = await import("mediabunny");
+    const { ALL_FORMATS, FilePathSource, Input } = await import("mediabunny");
     const input = this.#input = new Input({
       source: new FilePathSource(this.#file, { maxCacheSize: readCacheBytes }),
       formats: ALL_FORMATS,
     });
     try {
-      const tracks = await input.getTracks();
-      const video = tracks.filter((t) => t.isVideoTrack()).find((t) => t.codec === "avc");
-      if (!video) {
-        const has = tracks.map((t) => `${t.codec ?? "unknown"} ${t.type}`).join(", ");
-        return `${this.#file} has no H.264 video track (it has ${has || "no tracks"})`;
-      }
-      const audio = this.#o.audio
-        ? tracks.find((t) => t.isAudioTrack() && t.codec === "opus")
-        : undefined;
-      const record = (await video.getDecoderConfig())?.description;
-      // Without an avcC the samples are Annex-B already (mediabunny's codec registry).
-      const config = record && parseAvcDecoderConfig(bytesOf(record));
-      const played = audio ? [video, audio] : [video];
-      const firstS = await input.getFirstTimestamp(played);
+      const played = await playableTracks(input, this.#file, this.#o.audio, {
+        video: (au, timeUs) => {
+          sink.video(au, timeUs);
+          frames++;
+        },
+        audio: (packet, timeUs) => {
+          sink.audio(packet, timeUs);
+          packets++;
+        },
+      });
+      if (typeof played === "string") return played;
+      const firstS = await input.getFirstTimestamp(played.map((p) => p.track));
       const started = performance.now();
-      let frames = 0;
-      let packets = 0;
       for (let offsetUs = 0;;) {
         const clock = { firstS, offsetUs, started };
-        const ends = await Promise.all([
-          this.#track(
-            "video",
-            new EncodedPacketSink(video),
-            clock,
-            defaultMaxAccessUnitBytes,
-            (data, key, timeUs) => {
-              sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs);
-              frames++;
-            },
-          ),
-          audio
-            ? this.#track(
-              "audio",
-              new EncodedPacketSink(audio),
-              clock,
-              maxOpusPacketBytes,
-              (data, _, timeUs) => {
-                sink.audio(data, timeUs);
-                packets++;
-              },
-            )
-            : offsetUs,
-        ]);
+        const ends = await Promise.all(played.map((track) => this.#track(track, clock)));
         if (this.#stopped) return "stopped";
         if (frames === 0) return `${this.#file} has no H.264 frames that could be read`;
         if (!this.#o.loop) {
-          const sound = audio ? ` and ${packets} Opus packets` : "";
+          const sound = played.length > 1 ? ` and ${packets} Opus packets` : "";
           return `${this.description} ended after ${frames} frames${sound}`;
         }
-        offsetUs = Math.max(...ends);
+        offsetUs = Math.max(offsetUs, ...ends);
       }
     } finally {
       input.dispose();
@@ -134,30 +106,17 @@ export class ContainerSource implements MediaSource {
 
   /** Sends a track's packets at their times; returns the media time its last one ends. */
   async #track(
-    kind: "video" | "audio",
-    track: EncodedPacketSink,
+    played: PlayableTrack,
     clock: { firstS: number; offsetUs: number; started: number },
-    maxBytes: number,
-    send: Send,
   ): Promise<number> {
     let endUs = clock.offsetUs;
-    for await (const packet of track.packets()) {
+    for await (const packet of played.packets.packets()) {
       const timeUs = clock.offsetUs +
         Math.max(0, Math.round((packet.timestamp - clock.firstS) * 1e6));
       await this.#until(clock.started + timeUs / 1000);
       if (this.#stopped) break;
       endUs = Math.max(endUs, timeUs + Math.round(packet.duration * 1e6));
-      if (packet.data.byteLength > maxBytes) {
-        this.#skipped.skip(
-          `a ${packet.data.byteLength}-byte ${kind} packet (bound ${maxBytes})`,
-        );
-        continue;
-      }
-      try {
-        send(packet.data, packet.type === "key", timeUs);
-      } catch (error) {
-        this.#skipped.skip(`a ${kind} packet: ${oneLine(error)}`);
-      }
+      sendPacket(played, packet, timeUs, this.#skipped);
     }
     return endUs;
   }
@@ -176,6 +135,76 @@ export class ContainerSource implements MediaSource {
       };
       this.#waits.add(entry);
     });
+  }
+}
+
+/** A track to play, with how to send one of its packets (as a sink takes it). */
+export interface PlayableTrack {
+  kind: "video" | "audio";
+  track: InputTrack;
+  packets: EncodedPacketSink;
+  /** A packet over this is skipped. */
+  maxBytes: number;
+  /** Sends one packet; throws on a malformed one. */
+  send(data: Uint8Array, key: boolean, timeUs: number): void;
+}
+
+/**
+ * The H.264 video track of an input, and its Opus track if `withAudio` and it has one, each
+ * sending to `sink` (H.264 as Annex-B access units); or why the input has nothing to play.
+ */
+export async function playableTracks(
+  input: Input,
+  name: string,
+  withAudio: boolean,
+  sink: MediaSink,
+): Promise<PlayableTrack[] | string> {
+  const { EncodedPacketSink } = await import("mediabunny");
+  const tracks = await input.getTracks();
+  const video = tracks.filter((t) => t.isVideoTrack()).find((t) => t.codec === "avc");
+  if (!video) {
+    const has = tracks.map((t) => `${t.codec ?? "unknown"} ${t.type}`).join(", ");
+    return `${name} has no H.264 video track (it has ${has || "no tracks"})`;
+  }
+  const record = (await video.getDecoderConfig())?.description;
+  // Without an avcC the samples are Annex-B already (mediabunny's codec registry).
+  const config = record && parseAvcDecoderConfig(bytesOf(record));
+  const played: PlayableTrack[] = [{
+    kind: "video",
+    track: video,
+    packets: new EncodedPacketSink(video),
+    maxBytes: defaultMaxAccessUnitBytes,
+    send: (data, key, timeUs) =>
+      sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs),
+  }];
+  const audio = withAudio ? tracks.find((t) => t.isAudioTrack() && t.codec === "opus") : undefined;
+  if (audio) {
+    played.push({
+      kind: "audio",
+      track: audio,
+      packets: new EncodedPacketSink(audio),
+      maxBytes: maxOpusPacketBytes,
+      send: (data, _, timeUs) => sink.audio(data, timeUs),
+    });
+  }
+  return played;
+}
+
+/** Sends a packet of a track at `timeUs`, or skips it (over its bound, or malformed). */
+export function sendPacket(
+  played: PlayableTrack,
+  packet: EncodedPacket,
+  timeUs: number,
+  skipped: SkippedFrames,
+): void {
+  const { kind, maxBytes } = played;
+  if (packet.data.byteLength > maxBytes) {
+    return skipped.skip(`a ${packet.data.byteLength}-byte ${kind} packet (bound ${maxBytes})`);
+  }
+  try {
+    played.send(packet.data, packet.type === "key", timeUs);
+  } catch (error) {
+    skipped.skip(`a ${kind} packet: ${oneLine(error)}`);
   }
 }
 

@@ -1,57 +1,92 @@
 /**
- * Video from an Annex-B byte stream: an .h264 file, stdin (`--source -`, what `rpicam-vid -o -`
- * or ffmpeg write) or the stdout of a tool kvsrtc starts (`gst:PIPELINE`, `ffmpeg:ARGS`).
- * Access units are cut as bytes arrive. A live stream sends each as it comes, timed by arrival;
- * a paced one (a file, or stdin with --fps) sends one per 1/fps, reading ahead only
- * `maxQueuedFrames`. An access unit over the splitter's bound is skipped with a warning. A tool
- * that exits or fails is reported with the last thing it printed on stderr.
+ * Media from a byte stream: a file, stdin (`-`, what `rpicam-vid -o -`, GStreamer or ffmpeg
+ * write into a pipe) or the stdout of a tool kvsrtc starts (`gst:PIPELINE`, `ffmpeg:ARGS`).
+ * This file is the transport, the one for every kind of stream: it opens the stream, hands
+ * its bytes to a parser (Annex-B H.264, Ogg Opus, a Matroska or MPEG-TS container) as they
+ * arrive, says when a live stream stalls and when it comes back, and reports how it ended: a
+ * tool that fails to start or exits, with the last thing it printed on stderr.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { AccessUnitSplitter } from "../../core/h264/access-unit-splitter.ts";
-import { containerFormatOf } from "../../core/container/container-format.ts";
-import {
-  type MediaSink,
-  type MediaSource,
-  noAccessUnits,
-  pace,
-  SkippedFrames,
-  type SourceWarn,
-} from "./source.ts";
-
-/** Access units read ahead of a paced stream before it is paused. */
-export const maxQueuedFrames = 60;
+import { type MediaSink, type MediaSource, SkippedFrames, type SourceWarn } from "./source.ts";
 
 /** Bytes of stderr kept from a tool, to say why it exited. */
 const stderrTailBytes = 500;
 
+/** A live stream that sends nothing for this long is reported as stalled (it may come back). */
+export const liveStallMs = 5000;
+
+/** What a parser is given: where to send, the stream's flow, and how to end the source. */
+export interface ParserContext {
+  sink: MediaSink;
+  /** Microseconds since the source started: the time of what arrives now. */
+  elapsedUs(): number;
+  /** Holds the stream back (the parser holds all it may) and lets it go on again. */
+  pause(): void;
+  resume(): void;
+  skipped: SkippedFrames;
+  /** Says what the source goes on without. */
+  warn: SourceWarn;
+  /** Ends the source: the stream is not what it should be, or its reader failed. */
+  fail(why: string): void;
+}
+
+/** Cuts one kind of stream into media, as its bytes arrive. */
+export interface StreamParser {
+  /** What the stream should be, in "NAME is not Ogg Opus: ...". */
+  readonly format: string;
+  /** What ending with nothing sent says: "stdin has no H.264 access units (...)". */
+  readonly nothing: string;
+  /** Units cut from the stream so far, sent or waiting to be. */
+  readonly taken: number;
+  push(chunk: Uint8Array): void;
+  /** One pass of the stream ended: takes what it held. */
+  flush(): void;
+  /** Resolves when all it took has been sent. */
+  drained(): Promise<void>;
+  stop(): void;
+}
+
+/** Picks the parser for a stream from its first bytes, or says why the stream cannot be read. */
+export type ChooseParser = (
+  firstChunk: Uint8Array,
+  context: ParserContext,
+) => StreamParser | string;
+
 export interface StreamSourceOptions {
-  /** What the stream is, in `FILE has no H.264 access units`: a path, "stdin", a command. */
+  /** What the stream is, in "NAME has no H.264 access units": a path, "stdin", a command. */
   name: string;
-  /** Send one access unit per 1/fps (a recording); without it, each as it arrives (live). */
-  fps?: number;
+  /** What it carries, for how it ended: "frames" (video, maybe with audio) or audio only. */
+  kind: "video" | "audio";
+  parser: ChooseParser;
+  /** A live stream (a pipe, a tool) is watched for stalls; a file is not. */
+  live: boolean;
   /** Open the stream again at its end (a file). */
   loop?: boolean;
   warn?: SourceWarn;
 }
 
 type Opened = { stream: Readable; child?: ChildProcess };
+/** Opens the stream (again, for a file's next pass). */
+export type OpenStream = () => Opened;
 
 export class StreamSource implements MediaSource {
   readonly description: string;
   readonly ended: Promise<string>;
-  readonly #open: () => Opened;
+  readonly #open: OpenStream;
   readonly #o: StreamSourceOptions;
-  readonly #queue: Uint8Array[] = [];
   #finish!: (how: string) => void;
   #done = false;
   #opened?: Opened;
-  #pacer?: { stop(): void };
-  #frames = 0;
-  #streamEnded = false;
+  #parser?: StreamParser;
+  #stallWatch?: ReturnType<typeof setInterval>;
+  #lastDataAt = 0;
+  /** Paused by its parser, which holds all it may: not a stall. */
+  #heldBack = false;
+  #sent = { frames: 0, packets: 0 };
 
-  constructor(description: string, open: () => Opened, options: StreamSourceOptions) {
+  constructor(description: string, open: OpenStream, options: StreamSourceOptions) {
     this.description = description;
     this.#open = open;
     this.#o = options;
@@ -59,23 +94,33 @@ export class StreamSource implements MediaSource {
   }
 
   start(sink: MediaSink): void {
-    const skipped = new SkippedFrames(this.description, this.#o.warn);
     const started = performance.now();
-    let lastUs = -1;
-    const send = (au: Uint8Array, timeUs: number) => {
-      this.#frames++;
-      sink.video(au, timeUs);
+    const context: ParserContext = {
+      sink: {
+        video: (au, timeUs) => {
+          this.#sent.frames++;
+          sink.video(au, timeUs);
+        },
+        audio: (packet, timeUs) => {
+          this.#sent.packets++;
+          sink.audio(packet, timeUs);
+        },
+      },
+      elapsedUs: () => Math.round((performance.now() - started) * 1000),
+      pause: () => {
+        this.#heldBack = true;
+        this.#opened?.stream.pause();
+      },
+      resume: () => {
+        this.#heldBack = false;
+        this.#lastDataAt = performance.now(); // a stream held back is not stalled
+        this.#opened?.stream.resume();
+      },
+      skipped: new SkippedFrames(this.description, this.#o.warn),
+      warn: (message) => this.#o.warn?.(message),
+      fail: (why) => this.#end(why),
     };
-    const take = (au: Uint8Array) => {
-      if (this.#o.fps === undefined) {
-        lastUs = Math.max(lastUs + 1, Math.round((performance.now() - started) * 1000));
-        return send(au, lastUs);
-      }
-      this.#queue.push(au);
-      if (this.#queue.length >= maxQueuedFrames) this.#opened?.stream.pause();
-      this.#pacer ??= this.#paced(this.#o.fps, send);
-    };
-    this.#read(take, skipped);
+    this.#read(context);
   }
 
   stop(): void {
@@ -83,27 +128,28 @@ export class StreamSource implements MediaSource {
   }
 
   /** One pass over the stream (a file's next pass starts when this one ends, with --loop). */
-  #read(take: (au: Uint8Array) => void, skipped: SkippedFrames) {
+  #read(context: ParserContext) {
     const opened = this.#opened = this.#open();
     const { stream, child } = opened;
-    const splitter = new AccessUnitSplitter();
-    const framesBefore = this.#frames + this.#queue.length;
-    let firstChunk = true;
+    const takenBefore = this.#parser?.taken ?? 0;
     let stderrTail = "";
+    this.#lastDataAt = performance.now();
+    let stalled = false;
+    if (this.#o.live) this.#watchStalls(() => (stalled = true));
     stream.on("data", (chunk: Uint8Array) => {
       if (this.#done) return;
-      const container = firstChunk ? containerFormatOf(chunk) : undefined;
-      firstChunk = false;
-      if (container) {
-        return this.#end(
-          `${this.#o.name} is an ${container} file, not Annex-B H.264 (give the file itself ` +
-            "as --source FILE)",
-        );
+      if (stalled) {
+        const seconds = ((performance.now() - this.#lastDataAt) / 1000).toFixed(1);
+        this.#o.warn?.(`${this.description}: data again after ${seconds} s; going on`);
+        stalled = false;
       }
+      this.#lastDataAt = performance.now();
+      const parser = this.#parser ?? this.#choose(chunk, context);
+      if (parser === undefined) return;
       try {
-        for (const au of splitter.push(chunk)) take(au);
+        parser.push(chunk);
       } catch (error) {
-        skipped.skip(`an access unit: ${(error as Error).message}`);
+        this.#end(`${this.#o.name} is not ${parser.format}: ${(error as Error).message}`);
       }
     });
     stream.on("error", (error) => this.#end(`${this.description} failed: ${error.message}`));
@@ -112,16 +158,16 @@ export class StreamSource implements MediaSource {
       "error",
       (error) => this.#end(`${this.description} could not start: ${error.message}`),
     );
-    const ended = (how?: string) => {
-      if (this.#done) return;
-      const last = splitter.flush();
-      if (last) take(last);
-      const read = this.#frames + this.#queue.length;
-      if (how) return this.#end(`${this.description} ${how} after ${this.#frames} frames`);
-      if (read === 0) return this.#end(noAccessUnits(this.#o.name));
-      if (this.#o.loop && read > framesBefore) return this.#read(take, skipped);
-      this.#streamEnded = true;
-      if (this.#pacer === undefined) this.#end(`${this.description} ended after ${read} frames`);
+    const ended = async (how?: string) => {
+      // An empty stream gets the parser its (no) first bytes choose, to say what it lacks.
+      const parser = this.#parser ?? this.#choose(new Uint8Array(0), context);
+      if (this.#done || parser === undefined) return;
+      parser.flush();
+      if (how) return this.#end(`${this.description} ${how} after ${this.#sentText()}`);
+      if (this.#o.loop && parser.taken > takenBefore) return this.#read(context);
+      await parser.drained();
+      if (this.#count() === 0) return this.#end(parser.nothing);
+      this.#end(`${this.description} ended after ${this.#sentText()}`);
     };
     if (child) {
       child.on("exit", (code, signal) => {
@@ -132,27 +178,47 @@ export class StreamSource implements MediaSource {
     } else stream.on("end", () => ended());
   }
 
-  /** Sends one queued access unit per frame interval; a slot with none queued is left empty. */
-  #paced(fps: number, send: (au: Uint8Array, timeUs: number) => void) {
-    return pace(1000 / fps, (n) => {
-      const au = this.#queue.shift();
-      if (au === undefined) {
-        if (!this.#streamEnded) return true;
-        this.#end(`${this.description} ended after ${this.#frames} frames`);
-        return false;
-      }
-      send(au, Math.round((n * 1e6) / fps));
-      if (this.#queue.length < maxQueuedFrames / 2) this.#opened?.stream.resume();
-      return true;
-    });
+  /** The parser the first bytes call for; undefined (and the source ended) if there is none. */
+  #choose(firstChunk: Uint8Array, context: ParserContext): StreamParser | undefined {
+    const chosen = this.#o.parser(firstChunk, context);
+    if (typeof chosen === "string") return void this.#end(chosen);
+    return this.#parser = chosen;
+  }
+
+  /** Warns once when nothing has arrived for `liveStallMs`; the data handler says when it resumes. */
+  #watchStalls(stall: () => void) {
+    clearInterval(this.#stallWatch);
+    let warned = 0;
+    this.#stallWatch = setInterval(() => {
+      const at = this.#lastDataAt;
+      if (this.#heldBack || performance.now() - at < liveStallMs || warned === at) return;
+      warned = at;
+      stall();
+      this.#o.warn?.(
+        `${this.description}: nothing arrived for ${
+          liveStallMs / 1000
+        } s (stalled?); waiting for it`,
+      );
+    }, liveStallMs / 5);
+  }
+
+  /** Frames or packets sent so far, whichever this stream carries. */
+  #count(): number {
+    return this.#sent.frames + this.#sent.packets;
+  }
+
+  #sentText(): string {
+    const { frames, packets } = this.#sent;
+    if (this.#o.kind === "audio") return `${packets} Opus packets`;
+    return `${frames} frames${packets > 0 ? ` and ${packets} Opus packets` : ""}`;
   }
 
   #end(how: string) {
     if (this.#done) return;
     this.#done = true;
     this.#finish(how);
-    this.#pacer?.stop();
-    this.#queue.length = 0;
+    clearInterval(this.#stallWatch);
+    this.#parser?.stop();
     const { stream, child } = this.#opened ?? {};
     stream?.removeAllListeners("data");
     stream?.destroy();
@@ -160,34 +226,31 @@ export class StreamSource implements MediaSource {
   }
 }
 
-/** An Annex-B .h264 file, read as a stream and sent at `fps`. */
-export function annexBFileSource(
-  file: string,
-  options: { fps: number; loop: boolean; warn?: SourceWarn },
-): StreamSource {
-  return new StreamSource(
-    `the Annex-B file ${file} (${options.fps} fps)`,
-    () => ({ stream: createReadStream(file) }),
-    { name: file, ...options },
-  );
+/** A file, read as a stream. */
+export function fileStream(file: string): OpenStream {
+  return () => ({ stream: createReadStream(file) });
 }
 
-/** `--source -`: Annex-B on this process's stdin, at `fps` if given, else as it comes. */
-export function stdinSource(options: { fps?: number; warn?: SourceWarn }): StreamSource {
-  const pacing = options.fps === undefined ? "" : ` (${options.fps} fps)`;
-  return new StreamSource(`Annex-B H.264 on stdin${pacing}`, () => ({ stream: process.stdin }), {
-    name: "stdin",
-    ...options,
-  });
+/** This process's stdin. */
+export const stdinStream: OpenStream = () => ({ stream: process.stdin });
+
+/** ffmpeg arguments whose last, the output, is stdout: `-`, `pipe:1`, or a tee to it. */
+function endsInStdout(args: string[]): boolean {
+  const output = args.at(-1) ?? "";
+  return output === "-" || /pipe\\?:1?(\||$)/.test(output);
 }
 
-/** `gst:PIPELINE` (ends in fdsink, added if absent) or `ffmpeg:ARGS` (`-f h264 -` added). */
-export function toolSource(spec: string, warn?: SourceWarn): StreamSource {
+/**
+ * The command line of a `gst:PIPELINE` (ending in fdsink, added if absent) or `ffmpeg:ARGS`
+ * (`outputArgs` added unless the arguments end in an output to stdout), and how to spawn it. `flag` names the
+ * option in errors: "--source" or "--audio".
+ */
+export function toolStream(spec: string, flag: string, outputArgs: string[]) {
   const [tool, rest] = [spec.slice(0, spec.indexOf(":")), spec.slice(spec.indexOf(":") + 1)];
   const args = rest.trim().split(/\s+/).filter(Boolean);
   if (args.length === 0) {
     throw new Error(
-      `--source ${tool}: needs a ${tool === "gst" ? "pipeline" : "list of arguments"}`,
+      `${flag} ${tool}: needs a ${tool === "gst" ? "pipeline" : "list of arguments"}`,
     );
   }
   const [command, argv] = tool === "gst"
@@ -201,11 +264,14 @@ export function toolSource(spec: string, warn?: SourceWarn): StreamSource {
       "-loglevel",
       "error",
       ...args,
-      ...(args.at(-1) === "-" ? [] : ["-f", "h264", "-"]),
+      ...(endsInStdout(args) ? [] : [...outputArgs, "-"]),
     ]];
-  const description = `${command} ${argv.join(" ")}`;
-  return new StreamSource(description, () => {
-    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    return { stream: child.stdout!, child };
-  }, { name: `the output of ${command}`, warn });
+  return {
+    description: `${command} ${argv.join(" ")}`,
+    name: `the output of ${command}`,
+    open: (): Opened => {
+      const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
+      return { stream: child.stdout!, child };
+    },
+  };
 }

@@ -8,6 +8,7 @@ import {
   type OpenSignalingOptions,
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
+import { liveStallMs } from "../../adapters/media/stream-source.ts";
 
 export const bindAddressOption: Options = {
   "bind-address": {
@@ -15,6 +16,40 @@ export const bindAddressOption: Options = {
     arg: "ADDRESS",
     help: "local address for WebRTC (ICE) sockets (default: 127.0.0.1 against a loopback " +
       "endpoint, else all)",
+  },
+};
+
+/** What a master streams: `--source`, `--audio`, `--fps`, `--loop`. */
+export const sourceOptions: Options = {
+  source: {
+    type: "string",
+    arg: "SOURCE",
+    help: "a directory of access-unit files (sorted by name); a file: MP4/MOV, Matroska/WebM " +
+      "or MPEG-TS (its H.264 video and Opus audio, at the file's own timestamps) or Annex-B " +
+      "H.264, told apart by content; - (stdin) or gst:PIPELINE or ffmpeg:ARGS (their stdout): " +
+      "a live stream, sent as it arrives, of Matroska/WebM or MPEG-TS (both tracks at the " +
+      "container's timestamps) or Annex-B H.264, which has no timestamps: each access unit is " +
+      "timed by when its last byte arrived (or at --fps, for stdin, if given); a live stream " +
+      `silent for ${liveStallMs / 1000} s is reported, and goes on when it comes back; ` +
+      "default: the built-in sample",
+  },
+  audio: {
+    type: "string",
+    arg: "AUDIO",
+    help: "a directory of Opus packet files (*.opus); or live Ogg Opus from - (stdin), " +
+      "gst:PIPELINE (... ! opusenc ! oggmux) or ffmpeg:ARGS (-c:a libopus; -f ogg - is " +
+      "added unless they end in - or pipe:1), sent as it arrives; replaces a container's own audio",
+  },
+  fps: {
+    type: "string",
+    arg: "N",
+    help: "frame rate of frame directories and Annex-B files (default 30), and of stdin " +
+      "when given",
+  },
+  loop: {
+    type: "boolean",
+    help: "start file sources (directories, Annex-B and container files) over at their end " +
+      "(always for the sample)",
   },
 };
 

@@ -79,3 +79,13 @@ export function runKvsrtc(
     },
   } satisfies KvsrtcProcess;
 }
+
+/** Runs `kvsrtc viewer --out DIR --frames N` on the endpoint's channel; throws unless it exits 0. */
+export async function viewIntoDir(url: string, channel: string, frames: number, out: string) {
+  const viewer = runKvsrtc([
+    "viewer",
+    ...["--endpoint-url", url, "--channel", channel, "--out", out, "--frames", String(frames)],
+  ]);
+  const code = await viewer.exited;
+  if (code !== 0) throw new Error(`kvsrtc viewer exited with ${code}\n${viewer.output.stderr}`);
+}

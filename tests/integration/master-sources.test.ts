@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { findNalUnits, NalType, nalType } from "../../core/h264/nal-unit.ts";
 import { parseSps } from "../../core/h264/sps.ts";
 import { ffmpeg, ffmpegMissing } from "../helpers/ffmpeg.ts";
-import { type KvsrtcProcess, runKvsrtc } from "../helpers/kvsrtc-process.ts";
+import { type KvsrtcProcess, runKvsrtc, viewIntoDir } from "../helpers/kvsrtc-process.ts";
 
 const encode = "-f lavfi -i testsrc2=size=320x240:rate=25 -c:v libx264 -profile:v baseline " +
   "-g 25 -bf 0";
@@ -20,11 +20,7 @@ const encode = "-f lavfi -i testsrc2=size=320x240:rate=25 -c:v libx264 -profile:
 /** Views `channel` until `frames` frames are written; returns the first frame's picture size. */
 async function viewFrames(url: string, channel: string, frames: number) {
   const out = mkdtempSync(join(tmpdir(), "kvsrtc-sources-"));
-  const viewer = runKvsrtc([
-    "viewer",
-    ...["--endpoint-url", url, "--channel", channel, "--out", out, "--frames", String(frames)],
-  ]);
-  assert.equal(await viewer.exited, 0, viewer.output.stderr);
+  await viewIntoDir(url, channel, frames, out);
   const files = readdirSync(out).filter((f) => f.endsWith(".h264")).sort();
   assert.ok(files.length >= frames, `${files.length} frames written`);
   const first = new Uint8Array(readFileSync(join(out, files[0])));

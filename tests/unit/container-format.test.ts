@@ -18,6 +18,16 @@ describe("container format by magic bytes", () => {
     );
   });
 
+  test("MPEG-TS is 188-byte packets starting with 0x47; Ogg starts with OggS", () => {
+    const ts = new Uint8Array(376);
+    ts[0] = ts[188] = 0x47;
+    assert.equal(containerFormatOf(ts), "MPEG-TS");
+    assert.equal(containerFormatOf(ts.subarray(0, 100)), "MPEG-TS", "a head of one packet");
+    ts[188] = 0;
+    assert.equal(containerFormatOf(ts), undefined, "no second sync byte");
+    assert.equal(containerFormatOf(new Uint8Array(ascii("OggS\0\x02"))), "Ogg");
+  });
+
   test("Annex-B H.264, an empty file and other bytes are no container", () => {
     assert.equal(containerFormatOf(sampleFrames[0].subarray(0, 12)), undefined);
     assert.equal(containerFormatOf(new Uint8Array()), undefined);
