@@ -222,8 +222,12 @@ export class MkvReader {
     });
   }
 
+  /**
+   * Scale first: an ABSOLUTE timecode (ms since the epoch, ~1.7e12) times 1e6 ns is past 2^53,
+   * and the product would come back a fraction of a millisecond off.
+   */
   #ms(timecode: number): number {
-    return (timecode * this.#timecodeScaleNs) / 1_000_000;
+    return timecode * (this.#timecodeScaleNs / 1_000_000);
   }
 
   /** Waits for the whole element (at most `bound` bytes), then hands its body to `read`. */
