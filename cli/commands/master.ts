@@ -1,14 +1,18 @@
 import type { Command, Values } from "../command.ts";
-import { UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { bindAddressOption, connecting, numberFlag } from "./media-options.ts";
+import {
+  bindAddressOption,
+  connecting,
+  numberFlag,
+  openSourceFlags,
+  sourceOptions,
+} from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
-import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
@@ -38,21 +42,8 @@ function viewCommand(
 async function runMaster(values: Values): Promise<number> {
   const settings = sharedSettings(values);
   const log = consoleLog(settings.logLevel);
-  const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
   const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
-  let source;
-  try {
-    source = openSource({
-      source: values.source as string | undefined,
-      audio: values.audio as string | undefined,
-      fps,
-      paceStdin: values.fps !== undefined,
-      loop: values.loop === true ? true : undefined,
-      warn: (message) => log.warn(message),
-    });
-  } catch (error) {
-    throw new UserError(`cannot open the source: ${(error as Error).message}`);
-  }
+  const source = openSourceFlags(values, log);
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const running = await connecting(target, () =>
@@ -132,31 +123,7 @@ export const master: Command = {
   usage: "kvsrtc master [--source frames/] [options]",
   waitsForStop: true,
   options: {
-    source: {
-      type: "string",
-      arg: "SOURCE",
-      help: "a directory of access-unit files (sorted by name); a file: MP4/MOV or " +
-        "Matroska/WebM (its H.264 video and Opus audio, at the file's own timestamps) or " +
-        "Annex-B H.264, told apart by content; - (Annex-B on stdin, sent as it comes, or at " +
-        "--fps if given); gst:PIPELINE or ffmpeg:ARGS (H.264 on their stdout); " +
-        "default: the built-in sample",
-    },
-    audio: {
-      type: "string",
-      arg: "DIR",
-      help: "a directory of Opus packet files (*.opus); replaces a container file's own audio",
-    },
-    fps: {
-      type: "string",
-      arg: "N",
-      help: "frame rate of frame directories and Annex-B files (default 30), and of stdin " +
-        "when given",
-    },
-    loop: {
-      type: "boolean",
-      help: "start file sources (directories, Annex-B and container files) over at their end " +
-        "(always for the sample)",
-    },
+    ...sourceOptions,
     "max-viewers": {
       type: "string",
       arg: "N",

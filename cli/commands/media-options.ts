@@ -1,4 +1,4 @@
-/** Flags and checks the master and viewer commands share. */
+/** Flags and checks the master, viewer and producer commands share. */
 import type { Options, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import {
@@ -8,6 +8,55 @@ import {
   type OpenSignalingOptions,
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
+import { openSource } from "../../adapters/media/open-source.ts";
+import type { MediaSource } from "../../adapters/media/source.ts";
+import type { Log } from "../../core/log.ts";
+
+/** What master and producer send: `--source`, `--audio`, `--fps`, `--loop`. */
+export const sourceOptions: Options = {
+  source: {
+    type: "string",
+    arg: "SOURCE",
+    help: "a directory of access-unit files (sorted by name); a file: MP4/MOV or " +
+      "Matroska/WebM (its H.264 video and Opus audio, at the file's own timestamps) or " +
+      "Annex-B H.264, told apart by content; - (Annex-B on stdin, sent as it comes, or at " +
+      "--fps if given); gst:PIPELINE or ffmpeg:ARGS (H.264 on their stdout); " +
+      "default: the built-in sample",
+  },
+  audio: {
+    type: "string",
+    arg: "DIR",
+    help: "a directory of Opus packet files (*.opus); replaces a container file's own audio",
+  },
+  fps: {
+    type: "string",
+    arg: "N",
+    help: "frame rate of frame directories and Annex-B files (default 30), and of stdin " +
+      "when given",
+  },
+  loop: {
+    type: "boolean",
+    help: "start file sources (directories, Annex-B and container files) over at their end " +
+      "(always for the sample)",
+  },
+};
+
+/** Opens the source the flags of `sourceOptions` name; a bad one is one line for the user. */
+export function openSourceFlags(values: Values, log: Log): MediaSource {
+  const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
+  try {
+    return openSource({
+      source: values.source as string | undefined,
+      audio: values.audio as string | undefined,
+      fps,
+      paceStdin: values.fps !== undefined,
+      loop: values.loop === true ? true : undefined,
+      warn: (message) => log.warn(message),
+    });
+  } catch (error) {
+    throw new UserError(`cannot open the source: ${(error as Error).message}`);
+  }
+}
 
 export const bindAddressOption: Options = {
   "bind-address": {
