@@ -69,6 +69,8 @@ export interface PutMediaUploaderOptions {
   audio?: boolean;
   maxFragmentMs?: number;
   bufferSeconds?: number;
+  /** The upload began (at the first keyframe), with or without an Opus track. */
+  onStart?: (withAudio: boolean) => void;
   /** Every acknowledgement, as it came. */
   onAck?: (ack: FragmentAck, latencyMs?: number) => void;
   /** The first time each phase ended (for --metrics). */
@@ -170,6 +172,7 @@ export class PutMediaUploader {
         onDropped: (drop) => this.#dropped(drop),
       });
       this.#keyframeSeen();
+      this.#options.onStart?.(this.#withAudio);
     }
     this.#framesTaken[frame.kind]++;
     this.#write(this.#upload.push(frame));
