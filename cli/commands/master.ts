@@ -8,6 +8,8 @@ import {
   openSourceFlags,
   sourceOptions,
 } from "./media-options.ts";
+import * as uploadFlags from "./upload-options.ts";
+import { formatUploadStatus } from "../upload-status.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
@@ -17,6 +19,9 @@ import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
+
+/** The upload's status line, with --stream: every 10 s (a master's log is mostly its viewers). */
+const uploadStatusEveryMs = 10_000;
 
 /**
  * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
@@ -43,11 +48,15 @@ async function runMaster(values: Values): Promise<number> {
   const settings = sharedSettings(values);
   const log = consoleLog(settings.logLevel);
   const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
+  const upload = uploadFlags.uploadSettings(values, false);
   const source = openSourceFlags(values, log);
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
+  const stream = upload && await uploadFlags.openStream(target, upload, log);
   const running = await connecting(target, () =>
     startMaster({
+      upload: upload && stream &&
+        uploadFlags.uploaderOptions(values, upload, stream, target, log),
       target,
       channel: settings.channel,
       source,
@@ -109,9 +118,22 @@ async function runMaster(values: Values): Promise<number> {
       `another master connected to channel ${settings.channel} and took it over: new viewers ` +
         `go to it; the ${count()} here keep streaming until they leave`,
     ));
+  const { uploader } = running;
+  if (uploader && stream) {
+    log.info(`also uploading to stream ${stream.name} (${stream.arn})`);
+    if (target.kind === "embedded") {
+      console.log(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
+    }
+  }
+  const status = setInterval(() => {
+    const stats = uploader?.stats();
+    if (stats) log.info(`upload: ${formatUploadStatus(stats)}`);
+  }, uploadStatusEveryMs);
   const signal = await untilSignal();
   stopping = true;
   log.info(`${signal}: stopping`);
+  clearInterval(status);
+  await uploader?.stop(uploadFlags.uploadStopGraceMs);
   running.stop();
   await target.close();
   return 0;
@@ -129,6 +151,12 @@ export const master: Command = {
       arg: "N",
       help: "viewers served at once, 1-10 (default 10, the KVS limit)",
     },
+    stream: {
+      type: "string",
+      arg: "NAME",
+      help: "also upload the source to this KVS stream (PutMedia), from the same frame rings",
+    },
+    ...uploadFlags.uploadOptions,
     ...bindAddressOption,
     ...metricsOption,
     ...sharedOptions,
