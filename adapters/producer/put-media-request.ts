@@ -21,6 +21,8 @@ export interface PutMediaRequestOptions {
   region: string;
   /** The signing time. */
   date: Date;
+  /** The service answered 200: the upload is accepted. */
+  onConnected?(): void;
   /** The response's body bytes, once it is a 200: acknowledgement lines. */
   onData(chunk: Uint8Array): void;
   /** The request is over: its response ended, or it failed (`error`), or was refused. */
@@ -81,6 +83,7 @@ export async function openPutMedia(options: PutMediaRequestOptions): Promise<Put
   req.on("response", (res: IncomingMessage) => {
     status = res.statusCode ?? 0;
     if (status !== 200) return readRefusal(res, status, end);
+    options.onConnected?.();
     res.on("data", (chunk: Uint8Array) => options.onData(chunk));
     res.on("end", () => end({}));
     res.on("error", (error) => end({ error }));

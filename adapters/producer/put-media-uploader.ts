@@ -19,6 +19,7 @@ import {
   type UploadEvent,
 } from "../../core/producer/producer-upload.ts";
 import type { DroppedFragment } from "../../core/producer/upload-window.ts";
+import type { UploadPhase, UploadTimer } from "../../core/metrics/upload-timer.ts";
 import type { KvsTarget } from "../aws/target.ts";
 import { kvsClientFor } from "../aws/target.ts";
 import { sleep } from "../aws/sleep.ts";
@@ -52,13 +53,11 @@ const reconnectPolicy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs"> = {
 
 const checkEveryMs = 250;
 
-export type UploadPhase =
-  | "getDataEndpoint"
-  | "putMediaConnected"
-  | "firstFragmentSent"
-  | "firstBuffering"
-  | "firstReceived"
-  | "firstPersisted";
+const firstAckPhases: Partial<Record<string, UploadPhase>> = {
+  BUFFERING: "firstBuffering",
+  RECEIVED: "firstReceived",
+  PERSISTED: "firstPersisted",
+};
 
 export interface PutMediaUploaderOptions {
   target: KvsTarget;
@@ -73,8 +72,8 @@ export interface PutMediaUploaderOptions {
   onStart?: (withAudio: boolean) => void;
   /** Every acknowledgement, as it came. */
   onAck?: (ack: FragmentAck, latencyMs?: number) => void;
-  /** The first time each phase ended (for --metrics). */
-  onPhase?: (phase: UploadPhase) => void;
+  /** Marks the upload's phases (for --metrics); its first marks (credentials, stream) are the caller's. */
+  timer?: UploadTimer;
 }
 
 export interface PutMediaUploaderStats extends ProducerUploadStats {
@@ -88,7 +87,6 @@ export class PutMediaUploader {
   readonly #options: PutMediaUploaderOptions;
   readonly #api: StreamApi;
   readonly #unsubscribe: () => void;
-  readonly #phases = new Set<UploadPhase>();
   readonly #firstKeyframe: Promise<void>;
   #keyframeSeen!: () => void;
   #upload?: ProducerUpload;
@@ -109,6 +107,9 @@ export class PutMediaUploader {
 
   constructor(options: PutMediaUploaderOptions) {
     this.#options = options;
+    if (options.stream.retentionHours === 0) {
+      options.timer?.skip("firstPersisted", "the stream keeps no data");
+    }
     this.#api = new StreamApi(kvsClientFor(options.target, options.log).options);
     this.#firstKeyframe = new Promise((resolve) => (this.#keyframeSeen = resolve));
     this.#unsubscribe = options.broadcast.subscribe((frame) => this.#push(frame));
@@ -172,6 +173,7 @@ export class PutMediaUploader {
         onDropped: (drop) => this.#dropped(drop),
       });
       this.#keyframeSeen();
+      this.#options.timer?.start("firstFragmentSent");
       this.#options.onStart?.(this.#withAudio);
     }
     this.#framesTaken[frame.kind]++;
@@ -189,7 +191,11 @@ export class PutMediaUploader {
     const request = this.#request;
     if (!request) return;
     for (const piece of pieces) request.write(piece);
-    if (pieces.length > 0) this.#phase("firstFragmentSent");
+    if (pieces.length === 0 || !this.#options.timer) return;
+    this.#options.timer.end("firstFragmentSent");
+    for (const phase of ["firstBuffering", "firstReceived", "firstPersisted"] as const) {
+      this.#options.timer.start(phase);
+    }
   }
 
   async #run(): Promise<void> {
@@ -214,8 +220,10 @@ export class PutMediaUploader {
   /** One PutMedia request, to its end; true when the service acknowledged anything on it. */
   async #connectOnce(): Promise<boolean> {
     const { target, stream, log } = this.#options;
+    const timer = this.#options.timer;
+    timer?.start("getDataEndpoint");
     this.#dataEndpoint ??= await this.#api.dataEndpoint(stream.arn, "PUT_MEDIA");
-    this.#phase("getDataEndpoint");
+    timer?.end("getDataEndpoint");
     await this.#firstKeyframe;
     if (this.#closed) return false;
     const stored = await this.#storedTimecodes();
@@ -223,6 +231,7 @@ export class PutMediaUploader {
     const credentials = await target.credentials.get();
     let acknowledged = false;
     let why: string | undefined;
+    timer?.start("putMediaConnected");
     const ended = new Promise<Error | undefined>((resolve) => {
       const ready = openPutMedia({
         dataEndpoint: this.#dataEndpoint!,
@@ -231,6 +240,7 @@ export class PutMediaUploader {
         credentials,
         region: target.region,
         date: target.clock.now(),
+        onConnected: () => timer?.end("putMediaConnected"),
         onData: (chunk) => {
           for (const event of this.#connection?.receive(chunk) ?? []) {
             acknowledged ||= event.kind === "ack";
@@ -251,7 +261,6 @@ export class PutMediaUploader {
         this.#request = request;
         this.#connection = this.#upload!.connect(stored);
         this.#connections++;
-        this.#phase("putMediaConnected");
         this.#write(this.#connection.start);
       }, resolve);
     });
@@ -296,10 +305,8 @@ export class PutMediaUploader {
         event.ack.fragmentTimecode ?? "?"
       }`.replace("  ", " ");
     }
-    const type = event.ack.eventType;
-    if (type === "BUFFERING") this.#phase("firstBuffering");
-    if (type === "RECEIVED") this.#phase("firstReceived");
-    if (type === "PERSISTED") this.#phase("firstPersisted");
+    const phase = firstAckPhases[event.ack.eventType];
+    if (phase) this.#options.timer?.end(phase);
     return undefined;
   }
 
@@ -331,11 +338,5 @@ export class PutMediaUploader {
         drop.reason === "buffer-seconds" ? "--buffer-seconds" : "its byte cap"
       }) was full`;
     this.#options.log.warn(`fragment ${drop.timecodeMs} dropped unacknowledged: ${why}`);
-  }
-
-  #phase(phase: UploadPhase) {
-    if (this.#phases.has(phase)) return;
-    this.#phases.add(phase);
-    this.#options.onPhase?.(phase);
   }
 }

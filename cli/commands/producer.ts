@@ -1,7 +1,9 @@
 import type { Command, Values } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
+import { connecting, numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
+import { printUploadMetrics } from "../metrics-output.ts";
+import { UploadTimer } from "../../core/metrics/upload-timer.ts";
 import * as uploadFlags from "./upload-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
@@ -17,7 +19,19 @@ async function runProducer(values: Values): Promise<number> {
   const log = consoleLog(settings.logLevel);
   const source = openSourceFlags(values, log);
   const target = await resolveTarget(settings, { log });
+  const timer = new UploadTimer();
+  timer.start("getCredentials");
+  await connecting(target, () => target.credentials.get());
+  timer.end("getCredentials");
+  timer.start("describeStream");
   const stream = await uploadFlags.openStream(target, upload, log);
+  timer.end("describeStream");
+  let metricsPrinted = values.metrics !== true;
+  const printMetrics = () => {
+    if (metricsPrinted) return;
+    metricsPrinted = true;
+    printUploadMetrics({ role: "producer", stream: stream.name, timer, json: settings.json });
+  };
   const name = upload.streamName;
   const broadcast = new Broadcast();
   const uploader = new PutMediaUploader({
@@ -25,6 +39,7 @@ async function runProducer(values: Values): Promise<number> {
     broadcast,
     log,
     ...uploadFlags.uploaderOptions(values, upload, stream, target, log),
+    timer,
     onAck: (ack, latencyMs) => {
       if (settings.json) console.log(JSON.stringify({ kind: "ack", ...ack, latencyMs }));
     },
@@ -42,6 +57,7 @@ async function runProducer(values: Values): Promise<number> {
   }
   let last = { atMs: performance.now(), bytes: 0 };
   const status = setInterval(() => {
+    if (timer.complete) printMetrics();
     const stats = uploader.stats();
     if (!stats || settings.json) return;
     const now = { atMs: performance.now(), bytes: stats.bytesWritten };
@@ -61,8 +77,13 @@ async function runProducer(values: Values): Promise<number> {
   clearInterval(status);
   const acknowledged = await uploader.stop(uploadFlags.uploadStopGraceMs);
   source.stop();
+  printMetrics();
   const stats = uploader.stats();
-  if (stats) console.log(formatUploadStatus(stats));
+  if (stats) {
+    console.log(
+      settings.json ? JSON.stringify({ kind: "status", ...stats }) : formatUploadStatus(stats),
+    );
+  }
   if (!acknowledged) {
     log.warn(
       `the last fragments were not acknowledged within ${uploadFlags.uploadStopGraceMs / 1000} s`,
@@ -82,12 +103,17 @@ export const producer: Command = {
     ...sourceOptions,
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: at SIGINT)" },
     ...uploadFlags.uploadOptions,
+    metrics: {
+      type: "boolean",
+      help: "print how long each upload phase took, once the first fragment is persisted " +
+        "(with --json: one JSON object)",
+    },
     ...sharedOptions,
     ...helpOption,
   },
   epilog: "With no --region, the producer uploads to the embedded local endpoint (creating " +
     "the stream) and prints the recordings page that plays it. A status line each second; " +
-    "--json prints one line per acknowledgement instead. SIGINT ends the current fragment, " +
-    "waits briefly for its acknowledgement, and exits 0.",
+    "--json prints one line per acknowledgement instead, and the totals at the end. SIGINT " +
+    "ends the current fragment, waits briefly for its acknowledgement, and exits 0.",
   run: runProducer,
 };

@@ -15,6 +15,7 @@ import { readStreamBack, type StreamReadBack } from "../helpers/stream-readback.
 import { sampleFrames } from "../unit/support/samples.ts";
 import { findNalUnits } from "../../core/h264/nal-unit.ts";
 import { localCredentialPair } from "../../adapters/local/mod.ts";
+import { assertMatchesMetricsSchema } from "../helpers/metrics-schema.ts";
 
 const region = "us-west-2";
 
@@ -82,13 +83,13 @@ describe("kvsrtc producer and master --stream, as processes", () => {
     await p.waitFor(/"eventType":"PERSISTED"(.|\n)*"eventType":"PERSISTED"/, 20_000);
     process.kill(p.child.pid!, "SIGINT"); // (Deno's child.kill() reports a signal exit)
     assert.equal(await p.exited, 0, p.output.stderr);
-    const last = p.output.stdout.trim().split("\n").at(-1)!;
-    const [, sent, acknowledged, persisted] = /sent (\d+), acknowledged (\d+), persisted (\d+)/
-      .exec(last)!;
-    assert.equal(acknowledged, sent, last);
-    assert.equal(persisted, sent, last);
+    const last = JSON.parse(p.output.stdout.trim().split("\n").at(-1)!);
+    assert.equal(last.kind, "status");
+    assert.ok(last.fragmentsSent >= 2, JSON.stringify(last));
+    assert.equal(last.fragmentsAcknowledged, last.fragmentsSent, "every fragment acknowledged");
+    assert.equal(last.fragmentsPersisted, last.fragmentsSent, "every fragment persisted");
     const back = await readBack("p2");
-    assert.equal(back.listed.length, Number(persisted));
+    assert.equal(back.listed.length, last.fragmentsPersisted);
     assertSampleFromStart(back, 30);
   });
 
@@ -119,6 +120,20 @@ describe("kvsrtc producer and master --stream, as processes", () => {
     } finally {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("producer --metrics --json prints its upload record once, every phase timed", async () => {
+    const p = run([
+      "producer",
+      ...at(),
+      ...["--stream", "p3", "--create-stream", "--duration", "3", "--metrics", "--json"],
+    ]);
+    assert.equal(await p.exited, 0, p.output.stderr);
+    const records = p.output.stdout.trim().split("\n").map((line) => JSON.parse(line))
+      .filter((r) => r.kind === "upload");
+    assert.equal(records.length, 1, p.output.stdout);
+    assertMatchesMetricsSchema(records[0]);
+    for (const phase of records[0].phases) assert.ok(phase.durationMs !== undefined, phase.phase);
   });
 
   test("a missing stream: one line naming --create-stream, exit 1", async () => {
