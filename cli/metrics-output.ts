@@ -10,7 +10,10 @@ import {
   connectionRecord,
   type Side,
   type SummaryRecord,
+  type UploadRecord,
+  uploadRecord,
 } from "../core/metrics/records.ts";
+import type { UploadPhase, UploadTimer } from "../core/metrics/upload-timer.ts";
 
 const labelWidth = 30;
 
@@ -99,4 +102,42 @@ export function printConnectionMetrics(options: {
   const write = options.write ?? ((text: string) => console.log(text));
   const record = connectionRecord({ ...options, timings: options.timer.timings() });
   write(options.json ? JSON.stringify(record) : connectionTable(record));
+}
+
+const uploadPhaseLabels: Record<UploadPhase, string> = {
+  getCredentials: "get credentials",
+  describeStream: "describe stream",
+  getDataEndpoint: "get data endpoint",
+  putMediaConnected: "PutMedia connected",
+  firstFragmentSent: "first fragment sent",
+  firstBuffering: "first BUFFERING",
+  firstReceived: "first RECEIVED",
+  firstPersisted: "first PERSISTED",
+};
+
+export function uploadTable(record: UploadRecord): string {
+  const lines = [
+    `upload metrics (${record.role}, stream ${record.stream})`,
+    row("phase", ["start ms", "end ms", "took ms"]),
+  ];
+  for (const p of record.phases) {
+    const label = uploadPhaseLabels[p.phase];
+    lines.push(
+      p.durationMs !== undefined
+        ? row(label, [p.startMs!, p.endMs!, p.durationMs].map(number))
+        : label.padEnd(labelWidth) + notApplicable(p.note!),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** What `--metrics` on producer (and master --stream) prints once: the upload's phases. */
+export function printUploadMetrics(options: {
+  role: UploadRecord["role"];
+  stream: string;
+  timer: UploadTimer;
+  json: boolean;
+}): void {
+  const record = uploadRecord({ ...options, timings: options.timer.timings() });
+  console.log(options.json ? JSON.stringify(record) : uploadTable(record));
 }

@@ -12,6 +12,7 @@ import { Broadcast } from "../../core/media/broadcast.ts";
 import type { FrameRing, FrameRingOptions } from "../../core/media/frame-ring.ts";
 import type { Log } from "../../core/log.ts";
 import { Master, type MasterOptions } from "./master.ts";
+import { PutMediaUploader, type PutMediaUploaderOptions } from "../producer/put-media-uploader.ts";
 
 export interface StartMasterOptions
   extends Omit<MasterOptions, "signaling" | "iceServers" | "broadcast"> {
@@ -22,6 +23,8 @@ export interface StartMasterOptions
   ring?: FrameRingOptions;
   /** Reconnect and renewal knobs of the signaling client (tests shorten them). */
   signaling?: OpenSignalingOptions["signaling"];
+  /** Also upload to a KVS stream (PutMedia), one more consumer of the same frame rings. */
+  upload?: Omit<PutMediaUploaderOptions, "target" | "broadcast" | "log">;
 }
 
 export interface RunningMaster {
@@ -30,12 +33,14 @@ export interface RunningMaster {
   master: Master;
   source: MediaSource;
   feed: FeedStats;
+  /** The upload, when asked for: the caller stops it (it waits for acknowledgements) first. */
+  uploader?: PutMediaUploader;
   /** Stops the source, every peer and signaling (the target is the caller's to close). */
   stop(): void;
 }
 
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
-  const { target, channel, source, ring, signaling, ...masterOptions } = options;
+  const { target, channel, source, ring, signaling, upload, ...masterOptions } = options;
   const session = await openSignaling({
     target,
     channel,
@@ -54,6 +59,8 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
     iceServers: () => session.iceServers,
     broadcast,
   });
+  const uploader = upload &&
+    new PutMediaUploader({ ...upload, target, broadcast, log: options.log });
   const feed = feedBroadcast(source, broadcast, options.log);
   return {
     session,
@@ -61,6 +68,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
     master,
     source,
     feed,
+    uploader,
     stop() {
       source.stop();
       master.stop();

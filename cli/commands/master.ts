@@ -1,18 +1,27 @@
 import type { Command, Values } from "../command.ts";
-import { UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { bindAddressOption, connecting, numberFlag, sourceOptions } from "./media-options.ts";
+import {
+  bindAddressOption,
+  connecting,
+  numberFlag,
+  openSourceFlags,
+  sourceOptions,
+} from "./media-options.ts";
+import * as uploadFlags from "./upload-options.ts";
+import { formatUploadStatus } from "../upload-status.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
-import { openSource } from "../../adapters/media/open-source.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
+
+/** The upload's status line, with --stream: every 10 s (a master's log is mostly its viewers). */
+const uploadStatusEveryMs = 10_000;
 
 /**
  * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
@@ -38,25 +47,16 @@ function viewCommand(
 async function runMaster(values: Values): Promise<number> {
   const settings = sharedSettings(values);
   const log = consoleLog(settings.logLevel);
-  const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
   const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
-  let source;
-  try {
-    source = openSource({
-      source: values.source as string | undefined,
-      audio: values.audio as string | undefined,
-      fps,
-      paceStdin: values.fps !== undefined,
-      loop: values.loop === true ? true : undefined,
-      warn: (message) => log.warn(message),
-    });
-  } catch (error) {
-    throw new UserError(`cannot open the source: ${(error as Error).message}`);
-  }
+  const upload = uploadFlags.uploadSettings(values, false);
+  const source = openSourceFlags(values, log);
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
+  const stream = upload && await uploadFlags.openStream(target, upload, log);
   const running = await connecting(target, () =>
     startMaster({
+      upload: upload && stream &&
+        uploadFlags.uploaderOptions(values, upload, stream, target, log),
       target,
       channel: settings.channel,
       source,
@@ -118,9 +118,22 @@ async function runMaster(values: Values): Promise<number> {
       `another master connected to channel ${settings.channel} and took it over: new viewers ` +
         `go to it; the ${count()} here keep streaming until they leave`,
     ));
+  const { uploader } = running;
+  if (uploader && stream) {
+    log.info(`also uploading to stream ${stream.name} (${stream.arn})`);
+    if (target.kind === "embedded") {
+      console.log(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
+    }
+  }
+  const status = setInterval(() => {
+    const stats = uploader?.stats();
+    if (stats) log.info(`upload: ${formatUploadStatus(stats)}`);
+  }, uploadStatusEveryMs);
   const signal = await untilSignal();
   stopping = true;
   log.info(`${signal}: stopping`);
+  clearInterval(status);
+  await uploader?.stop(uploadFlags.uploadStopGraceMs);
   running.stop();
   await target.close();
   return 0;
@@ -138,6 +151,12 @@ export const master: Command = {
       arg: "N",
       help: "viewers served at once, 1-10 (default 10, the KVS limit)",
     },
+    stream: {
+      type: "string",
+      arg: "NAME",
+      help: "also upload the source to this KVS stream (PutMedia), from the same frame rings",
+    },
+    ...uploadFlags.uploadOptions,
     ...bindAddressOption,
     ...metricsOption,
     ...sharedOptions,

@@ -1,4 +1,4 @@
-/** Flags and checks the master and viewer commands share. */
+/** Flags and checks the master, viewer and producer commands share. */
 import type { Options, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import {
@@ -9,6 +9,26 @@ import {
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
 import { liveStallMs } from "../../adapters/media/stream-source.ts";
+import { openSource } from "../../adapters/media/open-source.ts";
+import type { MediaSource } from "../../adapters/media/source.ts";
+import type { Log } from "../../core/log.ts";
+
+/** Opens the source the flags of `sourceOptions` name; a bad one is one line for the user. */
+export function openSourceFlags(values: Values, log: Log): MediaSource {
+  const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
+  try {
+    return openSource({
+      source: values.source as string | undefined,
+      audio: values.audio as string | undefined,
+      fps,
+      paceStdin: values.fps !== undefined,
+      loop: values.loop === true ? true : undefined,
+      warn: (message) => log.warn(message),
+    });
+  } catch (error) {
+    throw new UserError(`cannot open the source: ${(error as Error).message}`);
+  }
+}
 
 export const bindAddressOption: Options = {
   "bind-address": {
@@ -19,7 +39,7 @@ export const bindAddressOption: Options = {
   },
 };
 
-/** What a master streams: `--source`, `--audio`, `--fps`, `--loop`. */
+/** What master and producer send: `--source`, `--audio`, `--fps`, `--loop`. */
 export const sourceOptions: Options = {
   source: {
     type: "string",

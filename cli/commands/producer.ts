@@ -1,15 +1,119 @@
-import type { Command } from "../command.ts";
-import { helpOption, sharedOptions } from "../shared-options.ts";
-import { notBuiltYet } from "./not-built.ts";
+import type { Command, Values } from "../command.ts";
+import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
+import { consoleLog } from "../console-log.ts";
+import { connecting, numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
+import { printUploadMetrics } from "../metrics-output.ts";
+import { UploadTimer } from "../../core/metrics/upload-timer.ts";
+import * as uploadFlags from "./upload-options.ts";
+import { untilSignal } from "../stop-signal.ts";
+import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { feedBroadcast } from "../../adapters/media/feed-broadcast.ts";
+import { PutMediaUploader } from "../../adapters/producer/put-media-uploader.ts";
+import { formatUploadStatus } from "../upload-status.ts";
+import { Broadcast } from "../../core/media/broadcast.ts";
+
+async function runProducer(values: Values): Promise<number> {
+  const settings = sharedSettings(values);
+  const upload = uploadFlags.uploadSettings(values, true)!;
+  const durationS = numberFlag(values, "duration", undefined, 1, 31_536_000);
+  const log = consoleLog(settings.logLevel);
+  const source = openSourceFlags(values, log);
+  const target = await resolveTarget(settings, { log });
+  const timer = new UploadTimer();
+  timer.start("getCredentials");
+  await connecting(target, () => target.credentials.get());
+  timer.end("getCredentials");
+  timer.start("describeStream");
+  const stream = await uploadFlags.openStream(target, upload, log);
+  timer.end("describeStream");
+  let metricsPrinted = values.metrics !== true;
+  const printMetrics = () => {
+    if (metricsPrinted) return;
+    metricsPrinted = true;
+    printUploadMetrics({ role: "producer", stream: stream.name, timer, json: settings.json });
+  };
+  const name = upload.streamName;
+  const broadcast = new Broadcast();
+  const uploader = new PutMediaUploader({
+    target,
+    broadcast,
+    log,
+    ...uploadFlags.uploaderOptions(values, upload, stream, target, log),
+    timer,
+    onAck: (ack, latencyMs) => {
+      if (settings.json) console.log(JSON.stringify({ kind: "ack", ...ack, latencyMs }));
+    },
+  });
+  feedBroadcast(source, broadcast, log);
+  log.info(
+    `producer uploading ${source.description} to stream ${name} (${stream.arn}, ` +
+      `${stream.retentionHours} h retention) on ${target.description}`,
+  );
+  if (target.kind === "embedded") {
+    console.log(`watch it at ${uploadFlags.recordingsUrl(target, name)}`);
+    console.log(
+      "(the page plays its HLS; ffplay plays the session URL GetHLSStreamingSessionURL returns)",
+    );
+  }
+  let last = { atMs: performance.now(), bytes: 0 };
+  const status = setInterval(() => {
+    if (timer.complete) printMetrics();
+    const stats = uploader.stats();
+    if (!stats || settings.json) return;
+    const now = { atMs: performance.now(), bytes: stats.bytesWritten };
+    const kbits = ((now.bytes - last.bytes) * 8) / (now.atMs - last.atMs);
+    last = now;
+    console.log(formatUploadStatus(stats, kbits));
+  }, 1_000);
+  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+  const duration = durationS === undefined
+    ? undefined
+    : new Promise<string>((resolve) =>
+      durationTimer = setTimeout(() => resolve(`${durationS} s passed`), durationS * 1000)
+    );
+  const how = await Promise.race([untilSignal(), source.ended, ...(duration ? [duration] : [])]);
+  clearTimeout(durationTimer);
+  log.info(`${how}: ending the upload`);
+  clearInterval(status);
+  const acknowledged = await uploader.stop(uploadFlags.uploadStopGraceMs);
+  source.stop();
+  printMetrics();
+  const stats = uploader.stats();
+  if (stats) {
+    console.log(
+      settings.json ? JSON.stringify({ kind: "status", ...stats }) : formatUploadStatus(stats),
+    );
+  }
+  if (!acknowledged) {
+    log.warn(
+      `the last fragments were not acknowledged within ${uploadFlags.uploadStopGraceMs / 1000} s`,
+    );
+  }
+  await target.close();
+  return 0;
+}
 
 export const producer: Command = {
   name: "producer",
   summary: "upload the source to a KVS stream with PutMedia (no WebRTC)",
   usage: "kvsrtc producer --stream NAME [options]",
+  waitsForStop: true,
   options: {
     stream: { type: "string", arg: "NAME", help: "the KVS stream to upload to" },
+    ...sourceOptions,
+    duration: { type: "string", arg: "S", help: "stop after S seconds (default: at SIGINT)" },
+    ...uploadFlags.uploadOptions,
+    metrics: {
+      type: "boolean",
+      help: "print how long each upload phase took, once the first fragment is persisted " +
+        "(with --json: one JSON object)",
+    },
     ...sharedOptions,
     ...helpOption,
   },
-  run: notBuiltYet("producer"),
+  epilog: "With no --region, the producer uploads to the embedded local endpoint (creating " +
+    "the stream) and prints the recordings page that plays it. A status line each second; " +
+    "--json prints one line per acknowledgement instead, and the totals at the end. SIGINT " +
+    "ends the current fragment, waits briefly for its acknowledgement, and exits 0.",
+  run: runProducer,
 };

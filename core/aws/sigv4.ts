@@ -48,21 +48,12 @@ export interface JsonPostToSign {
  */
 export async function signJsonPost(request: JsonPostToSign): Promise<Record<string, string>> {
   const { url, body } = request;
-  const signed = await signer(request.credentials, request.region).sign({
-    method: "POST",
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: queryOf(url),
-    headers: {
-      // URL.host has the port only when it is not the default: what fetch sends.
-      host: url.host,
-      "content-type": "application/json",
-      "content-length": String(new TextEncoder().encode(body).byteLength),
-    },
-    body,
-  }, { signingDate: request.date });
+  const signed = await signPost(request, {
+    // URL.host has the port only when it is not the default: what fetch sends.
+    host: url.host,
+    "content-type": "application/json",
+    "content-length": String(new TextEncoder().encode(body).byteLength),
+  }, body);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed.headers)) {
     if (name !== "host" && name !== "content-length") headers[name] = value;
@@ -111,4 +102,43 @@ export async function presignSignalingUrl(request: SignalingUrlToSign): Promise<
     .map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`)
     .join("&");
   return `${url.protocol}//${url.host}/?${params}`;
+}
+
+export interface StreamingPostToSign {
+  url: URL;
+  /** The headers to sign (host is added from the URL); the body is never part of it. */
+  headers: Record<string, string>;
+  credentials: AwsCredentials;
+  region: string;
+  date: Date;
+}
+
+/**
+ * Headers for a POST whose body streams for as long as it runs (PutMedia): signed from the
+ * headers alone, with the empty-string payload hash, as producer-c signs it (spec §6.1; the
+ * signer also sends that hash as x-amz-content-sha256). Returns the signed headers, host included.
+ */
+export async function signStreamingPost(
+  request: StreamingPostToSign,
+): Promise<Record<string, string>> {
+  return (await signPost(request, { host: request.url.host, ...request.headers })).headers;
+}
+
+/** A POST to `request.url` signed with these headers (and the body, if any). */
+function signPost(
+  request: Omit<JsonPostToSign, "body">,
+  headers: Record<string, string>,
+  body?: string,
+) {
+  const { url } = request;
+  return signer(request.credentials, request.region).sign({
+    method: "POST",
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: queryOf(url),
+    headers,
+    body,
+  }, { signingDate: request.date });
 }

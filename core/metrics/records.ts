@@ -4,6 +4,7 @@
  * documented interface (docs/metrics.schema.json); change them only with `version`.
  */
 import type { Phase, PhaseTiming } from "./connection-timer.ts";
+import type { UploadPhase, UploadPhaseTiming } from "./upload-timer.ts";
 import { summarisePhases } from "./summary.ts";
 
 export const recordVersion = 1;
@@ -11,8 +12,8 @@ export const recordVersion = 1;
 export type Side = "master" | "viewer";
 
 /** A phase that ran has all three numbers; one that did not has a note saying why. */
-export interface PhaseRecord {
-  phase: Phase;
+export interface PhaseRecord<P extends string = Phase> {
+  phase: P;
   startMs?: number;
   endMs?: number;
   durationMs?: number;
@@ -52,7 +53,16 @@ export interface SummaryRecord {
   sides: { role: Side; phases: PhaseStatisticsRecord[] }[];
 }
 
-export type MetricsRecord = ConnectionRecord | SummaryRecord;
+/** One upload's phases: `kvsrtc producer --metrics`, and `master --stream --metrics`. */
+export interface UploadRecord {
+  kind: "upload";
+  version: typeof recordVersion;
+  role: "producer" | "master";
+  stream: string;
+  phases: PhaseRecord<UploadPhase>[];
+}
+
+export type MetricsRecord = ConnectionRecord | SummaryRecord | UploadRecord;
 
 /** Milliseconds to the microsecond: the clocks give no more. */
 const ms = (value: number) => Math.round(value * 1000) / 1000;
@@ -60,7 +70,9 @@ const ms = (value: number) => Math.round(value * 1000) / 1000;
 /** A phase with no mark and no note was never reached (the connection stopped before it). */
 export const notReached = "not reached";
 
-export function phaseRecords(timings: readonly PhaseTiming[]): PhaseRecord[] {
+export function phaseRecords<P extends string>(
+  timings: readonly { phase: P; start?: number; end?: number; note?: string }[],
+): PhaseRecord<P>[] {
   return timings.map((t) =>
     t.start !== undefined && t.end !== undefined
       ? { phase: t.phase, startMs: ms(t.start), endMs: ms(t.end), durationMs: ms(t.end - t.start) }
@@ -120,5 +132,19 @@ export function summaryRecord(options: {
           : { phase, note: note ?? notReached }
       ),
     })),
+  };
+}
+
+export function uploadRecord(options: {
+  role: UploadRecord["role"];
+  stream: string;
+  timings: readonly UploadPhaseTiming[];
+}): UploadRecord {
+  return {
+    kind: "upload",
+    version: recordVersion,
+    role: options.role,
+    stream: options.stream,
+    phases: phaseRecords(options.timings),
   };
 }

@@ -1,0 +1,159 @@
+/**
+ * `kvsrtc producer` and `kvsrtc master --stream` as their own processes against `kvsrtc serve`,
+ * read back through the AWS SDK clients: every frame of the built-in sample, each NAL unit as
+ * the source has it, in order (GetMedia and ListFragments agree); SIGINT ends the upload with
+ * its last fragment acknowledged and exit 0; a master's two viewers get their frames while the
+ * stream gets every one; a missing stream and bad flags are one line and a non-zero exit.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type KvsrtcProcess, runKvsrtc } from "../helpers/kvsrtc-process.ts";
+import { readStreamBack, type StreamReadBack } from "../helpers/stream-readback.ts";
+import { sampleFrames } from "../unit/support/samples.ts";
+import { findNalUnits } from "../../core/h264/nal-unit.ts";
+import { localCredentialPair } from "../../adapters/local/mod.ts";
+import { assertMatchesMetricsSchema } from "../helpers/metrics-schema.ts";
+
+const region = "us-west-2";
+
+/** The sample's frames as NAL units: the producer sends them from the first, looping. */
+const sampleUnits = sampleFrames.map((frame) =>
+  findNalUnits(frame).map((u) => frame.subarray(u.offset, u.offset + u.length))
+);
+
+/** The stream is the sample from its first frame on, NAL unit for NAL unit, at 30 fps. */
+function assertSampleFromStart(back: StreamReadBack, atLeast: number) {
+  assert.deepEqual(back.gotten, back.listed, "GetMedia and ListFragments agree");
+  assert.equal(new Set(back.producerTimestampsMs).size, back.listed.length, "no fragment twice");
+  assert.ok(back.video.length >= atLeast, `${back.video.length} frames in the stream`);
+  back.video.forEach((frame, i) => {
+    const want = sampleUnits[i % sampleUnits.length];
+    assert.equal(frame.nalUnits.length, want.length, `frame ${i} NAL units`);
+    frame.nalUnits.forEach((unit, u) =>
+      assert.ok(Buffer.from(unit).equals(Buffer.from(want[u])), `frame ${i} unit ${u}`)
+    );
+    const expectedMs = Math.round((i * 1000) / 30);
+    assert.ok(Math.abs(frame.timeMs - back.video[0].timeMs - expectedMs) <= 1, `frame ${i} time`);
+  });
+}
+
+/** A command's failure as the user sees it: one line, no stack trace. */
+function assertOneLineFailure(p: KvsrtcProcess, pattern: RegExp) {
+  const lines = p.output.stderr.trim().split("\n");
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(p.output.stderr, /^\s+at /m, "no stack trace");
+}
+
+describe("kvsrtc producer and master --stream, as processes", () => {
+  let serve: KvsrtcProcess;
+  let url: string;
+  const running: KvsrtcProcess[] = [];
+  const run = (args: string[]) => {
+    const p = runKvsrtc(args);
+    running.push(p);
+    return p;
+  };
+  const at = () => ["--endpoint-url", url, "--region", region];
+  const readBack = (stream: string) => readStreamBack(url, region, localCredentialPair, stream);
+
+  before(async () => {
+    serve = runKvsrtc(["serve", "--port", "0"]);
+    [, url] = await serve.waitFor(/local KVS endpoint at (http:\/\/\S+)/, 20_000);
+  });
+  after(async () => {
+    for (const p of running) await p.stop();
+    await serve?.stop();
+  });
+
+  test("producer --duration 8 uploads the sample: every frame reads back as sent, exit 0", async () => {
+    const p = run(["producer", ...at(), "--stream", "p1", "--create-stream", "--duration", "8"]);
+    assert.equal(await p.exited, 0, p.output.stderr);
+    assert.match(
+      p.output.stdout,
+      /fragments sent \d+, acknowledged \d+, persisted \d+ \| \d+ kbit\/s/,
+    );
+    assertSampleFromStart(await readBack("p1"), 200);
+  });
+
+  test("SIGINT ends the last fragment, waits for its acknowledgement, exits 0", async () => {
+    const p = run(["producer", ...at(), "--stream", "p2", "--create-stream", "--json"]);
+    await p.waitFor(/"eventType":"PERSISTED"(.|\n)*"eventType":"PERSISTED"/, 20_000);
+    process.kill(p.child.pid!, "SIGINT"); // (Deno's child.kill() reports a signal exit)
+    assert.equal(await p.exited, 0, p.output.stderr);
+    const last = JSON.parse(p.output.stdout.trim().split("\n").at(-1)!);
+    assert.equal(last.kind, "status");
+    assert.ok(last.fragmentsSent >= 2, JSON.stringify(last));
+    assert.equal(last.fragmentsAcknowledged, last.fragmentsSent, "every fragment acknowledged");
+    assert.equal(last.fragmentsPersisted, last.fragmentsSent, "every fragment persisted");
+    const back = await readBack("p2");
+    assert.equal(back.listed.length, last.fragmentsPersisted);
+    assertSampleFromStart(back, 30);
+  });
+
+  test("master --stream with 2 viewers: they get their frames, the stream holds every one", async () => {
+    const master = run([
+      "master",
+      ...at(),
+      ...["--channel", "shared", "--stream", "m1", "--create-stream"],
+    ]);
+    await master.waitFor(/view it with/, 20_000);
+    const dirs = [1, 2].map(() => mkdtempSync(join(tmpdir(), "kvsrtc-stream-viewer-")));
+    try {
+      const viewers = dirs.map((out, i) =>
+        run([
+          "viewer",
+          ...at(),
+          ...["--channel", "shared", "--client-id", `v${i}`, "--out", out, "--frames", "90"],
+        ])
+      );
+      for (const [i, viewer] of viewers.entries()) {
+        assert.equal(await viewer.exited, 0, viewer.output.stderr);
+        const frames = readdirSync(dirs[i]).filter((f) => f.endsWith(".h264"));
+        assert.equal(frames.length, 90, viewer.output.stderr);
+      }
+      process.kill(master.child.pid!, "SIGINT");
+      assert.equal(await master.exited, 0, master.output.stderr);
+      assertSampleFromStart(await readBack("m1"), 90);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("producer --metrics --json prints its upload record once, every phase timed", async () => {
+    const p = run([
+      "producer",
+      ...at(),
+      ...["--stream", "p3", "--create-stream", "--duration", "3", "--metrics", "--json"],
+    ]);
+    assert.equal(await p.exited, 0, p.output.stderr);
+    const records = p.output.stdout.trim().split("\n").map((line) => JSON.parse(line))
+      .filter((r) => r.kind === "upload");
+    assert.equal(records.length, 1, p.output.stdout);
+    assertMatchesMetricsSchema(records[0]);
+    for (const phase of records[0].phases) assert.ok(phase.durationMs !== undefined, phase.phase);
+  });
+
+  test("a missing stream: one line naming --create-stream, exit 1", async () => {
+    const p = run(["producer", ...at(), "--stream", "nowhere"]);
+    assert.equal(await p.exited, 1);
+    assertOneLineFailure(p, /stream nowhere not found in us-west-2 \(add --create-stream\)/);
+  });
+
+  for (
+    const [args, problem] of [
+      [["producer"], /^kvsrtc producer: --stream NAME is required$/],
+      [["producer", "--stream", "s", "--fragment-ms", "20000"], /--fragment-ms "20000" must be/],
+      [["producer", "--stream", "a b"], /--stream "a b" is not a valid stream name/],
+      [["master", "--stream", "s", "--buffer-seconds", "0"], /--buffer-seconds "0" must be/],
+    ] as const
+  ) {
+    test(`${args.join(" ")}: one line and usage, exit 2`, async () => {
+      const p = run([...args]);
+      assert.equal(await p.exited, 2);
+      assertOneLineFailure(p, problem);
+    });
+  }
+});
