@@ -52,6 +52,9 @@ export interface MasterEvents {
   message: [clientId: string, text: string];
 }
 
+/** How the correlation ids of what goes to the storage peer start. */
+export const storageCorrelationPrefix = "storage-";
+
 /** See PeerSession.acceptsCandidates. */
 const defaultCandidateHoldMs = 1000;
 
@@ -143,8 +146,12 @@ export class Master extends EventEmitter<MasterEvents> {
 
   #start(identity: PeerIdentity, offer: SessionDescription): PeerSession {
     const { signaling, log } = this.#o;
-    // The storage peer's answer and candidates go with no recipient.
+    // The storage peer's answer and candidates go with no recipient, and with a correlation id
+    // so that a refused answer comes back as a STATUS_RESPONSE (spec §4.2).
     const to = identity.kind === "viewer" ? identity.clientId : undefined;
+    const correlationId = identity.kind === "storage"
+      ? `${storageCorrelationPrefix}${Date.now()}`
+      : undefined;
     const session = new PeerSession({
       identity,
       offer,
@@ -154,8 +161,8 @@ export class Master extends EventEmitter<MasterEvents> {
       relayOnly: this.#o.relayOnly,
       timer: this.#o.timer,
       log,
-      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to),
-      sendCandidate: (c) => signaling.sendIceCandidate(c, to),
+      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
+      sendCandidate: (c) => signaling.sendIceCandidate(c, to, correlationId),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
     });

@@ -22,6 +22,8 @@ export interface StartMasterOptions
   ring?: FrameRingOptions;
   /** Reconnect and renewal knobs of the signaling client (tests shorten them). */
   signaling?: OpenSignalingOptions["signaling"];
+  /** Also look up the WEBRTC endpoint, for a storage session (kvsrtc storage). */
+  storage?: boolean;
 }
 
 export interface RunningMaster {
@@ -35,12 +37,13 @@ export interface RunningMaster {
 }
 
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
-  const { target, channel, source, ring, signaling, ...masterOptions } = options;
+  const { target, channel, source, ring, signaling, storage, ...masterOptions } = options;
   const session = await openSignaling({
     target,
     channel,
     role: "MASTER",
     createChannel: true,
+    storage,
     timer: options.timer,
     log: options.log,
     signaling,

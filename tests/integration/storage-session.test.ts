@@ -1,0 +1,106 @@
+/**
+ * A storage session on the local endpoint, in one process over real WebRTC on loopback: the
+ * master joins, the endpoint's own storage peer offers to it, receives the sample and stores
+ * fragments that start at keyframes and hold the source's frames whole and in order, with an
+ * Opus track; a viewer is served beside it, the storage peer outside --max-viewers; a channel
+ * not mapped and a master not connected get AWS's errors.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { sampleFrames } from "../unit/support/samples.ts";
+import { assertSourceOrder, testSessions, until } from "../helpers/media-session.ts";
+import { prepareStorageChannel } from "../../adapters/aws/media-storage.ts";
+import { StorageJoin } from "../../adapters/master/storage-join.ts";
+import { kvsClientFor, KvsError, type KvsTarget, resolveTarget } from "../../adapters/aws/mod.ts";
+import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import { annexBAccessUnit, parseAvcDecoderConfig } from "../../core/h264/avcc.ts";
+import { silentLog } from "../../core/log.ts";
+import type { StoredFragment } from "../../core/fragments/fragment.ts";
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** The stored video frames as Annex-B access units, in order. */
+function videoFrames(fragments: readonly StoredFragment[]): Uint8Array[] {
+  return fragments.flatMap((fragment) => {
+    const track = fragment.tracks.find((t) => t.kind === "video")!;
+    const config = parseAvcDecoderConfig(track.codecPrivate!);
+    return fragment.frames.filter((f) => f.track === track.number)
+      .map((f) => annexBAccessUnit(f.data, config, false));
+  });
+}
+
+describe("storage session on the local endpoint", () => {
+  let endpoint: LocalEndpoint;
+  let target: KvsTarget;
+  const { master, viewer } = testSessions();
+  before(async () => {
+    endpoint = await startLocalEndpoint({ onWarning: () => {} });
+    target = await resolveTarget({ endpointUrl: endpoint.url, region: endpoint.region }, {});
+  });
+  after(async () => {
+    await target.close();
+    await endpoint.stop();
+  });
+
+  test("the storage peer records the master's media into the stream; a viewer is served beside it", async () => {
+    const name = unique("storage");
+    const kvs = kvsClientFor(target, silentLog);
+    const { streamArn } = await prepareStorageChannel(kvs, name, {
+      stream: unique("recorded"),
+      createStream: true,
+    });
+    assert.ok(streamArn);
+    const setup = await master(name, { endpointUrl: endpoint.url, storage: true, maxViewers: 1 });
+    const join = new StorageJoin({ session: setup.session, master: setup.master, log: silentLog });
+    let recording = false;
+    join.on("recording", () => recording = true);
+    await join.start();
+    await until(() => recording, 15_000, "the storage peer to connect");
+    const v = await viewer(setup, name, "beside-storage");
+    await v.client.connected();
+    await until(
+      () => endpoint.testFragments.fragments(streamArn).length >= 3,
+      20_000,
+      "three fragments",
+    );
+    join.stop();
+    const fragments = endpoint.testFragments.fragments(streamArn);
+    for (const fragment of fragments) {
+      assert.ok(fragment.frames[0].keyframe, "each fragment starts at a keyframe");
+      assert.deepEqual(fragment.tracks.map((t) => t.codecId), ["V_MPEG4/ISO/AVC", "A_OPUS"]);
+    }
+    const frames = videoFrames(fragments);
+    assert.ok(frames.length >= 60, `${frames.length} frames stored`);
+    assertSourceOrder(frames, sampleFrames);
+    assert.ok(
+      fragments.some((f) => f.frames.some((frame) => frame.track === 2)),
+      "Opus packets are stored",
+    );
+    const now = Date.now();
+    assert.ok(Math.abs(fragments[0].producerTimestampMs - now) < 60_000, "absolute timestamps");
+    assert.ok(v.frames.length > 30, "the viewer gets frames too (the storage peer is not counted)");
+  });
+
+  test("JoinStorageSession: a channel not mapped, and no master connected, get AWS's errors", async () => {
+    const kvs = kvsClientFor(target, silentLog);
+    const name = unique("unmapped");
+    const { channelArn, streamArn } = await prepareStorageChannel(kvs, name, {});
+    assert.equal(streamArn, undefined);
+    const webrtc = endpoint.url;
+    await assert.rejects(
+      kvs.joinStorageSession(webrtc, channelArn),
+      (e: unknown) => e instanceof KvsError && e.name === "InvalidArgumentException",
+    );
+    const mapped = unique("no-master");
+    const ready = await prepareStorageChannel(kvs, mapped, {
+      stream: unique("s"),
+      createStream: true,
+    });
+    await assert.rejects(
+      kvs.joinStorageSession(webrtc, ready.channelArn),
+      (e: unknown) =>
+        e instanceof KvsError && e.name === "ResourceNotFoundException" &&
+        /No master is connected/.test(e.message),
+    );
+  });
+});
