@@ -1,11 +1,14 @@
 import type { Command, Values } from "../command.ts";
-import { UserError } from "../command.ts";
+import { UsageError, UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import { bindAddressOption, connecting, numberFlag } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
-import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { kvsClientFor, kvsFailureMessage, resolveTarget } from "../../adapters/aws/mod.ts";
+import { prepareStorageChannel } from "../../adapters/aws/media-storage.ts";
+import { StorageJoin } from "../../adapters/master/storage-join.ts";
+import { withOpusSilence } from "../../adapters/media/opus-silence-source.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
@@ -35,8 +38,31 @@ function viewCommand(
   return `${kvsrtc()} viewer ${where} --channel ${channel}`;
 }
 
+/** `kvsrtc storage`, or `kvsrtc master --storage` (or --stream). */
+function wantsStorage(values: Values): boolean {
+  return values.storage === true || values.stream !== undefined;
+}
+
+/** The flags a storage session takes; `kvsrtc storage` has them all, master too. */
+export const storageOptions = {
+  stream: {
+    type: "string",
+    arg: "NAME",
+    help:
+      "record into this KVS stream: the channel is mapped to it (UpdateMediaStorageConfiguration)",
+  },
+  "create-stream": {
+    type: "boolean",
+    help: "create the --stream when it does not exist (24 h retention)",
+  },
+} as const;
+
 async function runMaster(values: Values): Promise<number> {
   const settings = sharedSettings(values);
+  const storage = wantsStorage(values);
+  if (values["create-stream"] === true && values.stream === undefined) {
+    throw new UsageError("--create-stream needs --stream NAME");
+  }
   const log = consoleLog(settings.logLevel);
   const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
   const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
@@ -53,8 +79,33 @@ async function runMaster(values: Values): Promise<number> {
   } catch (error) {
     throw new UserError(`cannot open the source: ${(error as Error).message}`);
   }
+  if (storage) {
+    source = withOpusSilence(source, () =>
+      log.info(
+        "the source has no audio: sending Opus silence (a storage session records H.264 and Opus)",
+      ));
+  }
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
+  if (storage) {
+    const { streamArn } = await connecting(
+      target,
+      () =>
+        prepareStorageChannel(kvsClientFor(target, log), settings.channel, {
+          stream: values.stream as string | undefined,
+          createStream: values["create-stream"] === true,
+        }),
+    );
+    if (!streamArn) {
+      await target.close();
+      throw new UserError(
+        `channel ${settings.channel} is not mapped to a stream: map it with ` +
+          `${kvsrtc()} storage --channel ${settings.channel} --stream NAME ` +
+          "(add --create-stream to create the stream)",
+      );
+    }
+    log.info(`channel ${settings.channel} records into ${streamArn}`);
+  }
   const running = await connecting(target, () =>
     startMaster({
       target,
@@ -64,8 +115,10 @@ async function runMaster(values: Values): Promise<number> {
       maxViewers,
       bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
       timer,
+      storage,
     }));
   const { session, master } = running;
+  const gaveUp = storage ? await joinStorage(running, log) : new Promise<never>(() => {});
   const dropEvery = testDropEvery(process.env);
   if (dropEvery) {
     let n = 0;
@@ -118,12 +171,38 @@ async function runMaster(values: Values): Promise<number> {
       `another master connected to channel ${settings.channel} and took it over: new viewers ` +
         `go to it; the ${count()} here keep streaming until they leave`,
     ));
-  const signal = await untilSignal();
+  const ended = await Promise.race([untilSignal(), gaveUp]);
   stopping = true;
-  log.info(`${signal}: stopping`);
+  const exitCode = ended.startsWith("SIG") ? 0 : 1;
+  if (exitCode === 0) log.info(`${ended}: stopping`);
+  else log.error(ended);
   running.stop();
   await target.close();
-  return 0;
+  return exitCode;
+}
+
+/**
+ * Joins the storage session (a refused first join is a UserError); resolves with a message
+ * when joining is given up, to end the command with it.
+ */
+async function joinStorage(
+  running: Awaited<ReturnType<typeof startMaster>>,
+  log: ReturnType<typeof consoleLog>,
+): Promise<Promise<string>> {
+  const { session, master } = running;
+  const join = new StorageJoin({ session, master, log });
+  const gaveUp = new Promise<string>((resolve) =>
+    join.once("gaveUp", (reason) => resolve(`the storage session: giving up: ${reason}`))
+  );
+  join.on("recording", () => log.info("the storage session is connected: recording"));
+  master.on("storageJoined", () => log.info("the storage session offered; answering"));
+  try {
+    await join.start();
+  } catch (error) {
+    running.stop();
+    throw new UserError(kvsFailureMessage(error) ?? (error as Error).message);
+  }
+  return gaveUp;
 }
 
 export const master: Command = {
@@ -162,6 +241,11 @@ export const master: Command = {
       arg: "N",
       help: "viewers served at once, 1-10 (default 10, the KVS limit)",
     },
+    storage: {
+      type: "boolean",
+      help: "also join the channel's storage session, so its stream records it (kvsrtc storage)",
+    },
+    ...storageOptions,
     ...bindAddressOption,
     ...metricsOption,
     ...sharedOptions,
@@ -172,3 +256,8 @@ export const master: Command = {
     "messages are printed and echoed back.",
   run: runMaster,
 };
+
+/** `kvsrtc master --storage` under its own name. */
+export function runStorage(values: Values): Promise<number> {
+  return runMaster({ ...values, storage: true });
+}
