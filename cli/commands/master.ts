@@ -118,7 +118,8 @@ async function runMaster(values: Values): Promise<number> {
       storage,
     }));
   const { session, master } = running;
-  const gaveUp = storage ? await joinStorage(running, log) : new Promise<never>(() => {});
+  const storageJoin = storage ? await joinStorage(running, log) : undefined;
+  const gaveUp = storageJoin?.gaveUp ?? new Promise<never>(() => {});
   const dropEvery = testDropEvery(process.env);
   if (dropEvery) {
     let n = 0;
@@ -176,6 +177,7 @@ async function runMaster(values: Values): Promise<number> {
   const exitCode = ended.startsWith("SIG") ? 0 : 1;
   if (exitCode === 0) log.info(`${ended}: stopping`);
   else log.error(ended);
+  storageJoin?.stop();
   running.stop();
   await target.close();
   return exitCode;
@@ -188,7 +190,7 @@ async function runMaster(values: Values): Promise<number> {
 async function joinStorage(
   running: Awaited<ReturnType<typeof startMaster>>,
   log: ReturnType<typeof consoleLog>,
-): Promise<Promise<string>> {
+): Promise<{ gaveUp: Promise<string>; stop(): void }> {
   const { session, master } = running;
   const join = new StorageJoin({ session, master, log });
   const gaveUp = new Promise<string>((resolve) =>
@@ -202,7 +204,8 @@ async function joinStorage(
     running.stop();
     throw new UserError(kvsFailureMessage(error) ?? (error as Error).message);
   }
-  return gaveUp;
+  // In an object: an async function's returned promise would be waited for.
+  return { gaveUp, stop: () => join.stop() };
 }
 
 export const master: Command = {
