@@ -3,7 +3,10 @@
  * open, then the storage peer's offer is answered by the master like a viewer's. With no offer in
  * time it calls again, after 6 s plus a jitter growing with each try (the JS sample's rule);
  * when the session ends (its one-hour limit, a failed connection, a reconnect of signaling) it
- * joins again, viewers untouched. It gives up, with a message saying why, when the first join is
+ * joins again, viewers untouched. A storage peer that sends nothing for a few seconds has ended
+ * the session: a media-only connection closed by the other side is not always reported by
+ * libdatachannel (no SCTP to shut down), while a live one brings RTCP and ICE checks every
+ * second or so. It gives up, with a message saying why, when the first join is
  * refused (a channel not mapped, a stream missing) or after 5 failed storage connections within
  * 10 minutes, as the JS sample does.
  */
@@ -37,6 +40,9 @@ export function offerRetryJitterMs(attempt: number, random: () => number): numbe
   return Math.min(random() * 200 ** (attempt - 1), 10_000);
 }
 
+/** How long a connected storage peer may send nothing before its session counts as ended. */
+export const storagePeerSilenceMs = 6_000;
+
 /** A refusal that a new join will not change: the user has to act. */
 function isFinal(error: unknown): boolean {
   return error instanceof KvsError &&
@@ -53,6 +59,7 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
   #recording = false;
   #failures: number[] = [];
   #timer?: ReturnType<typeof setTimeout>;
+  #watch?: ReturnType<typeof setInterval>;
   #stopped = false;
   readonly #detach: (() => void)[] = [];
 
@@ -72,11 +79,13 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
       this.#attempt = 0;
       this.#joinedOnce = true;
       this.#recording = true;
+      this.#watchStoragePeer();
       this.emit("recording");
     };
     const onLeft = (reason: string) => {
       const wasRecording = this.#recording;
       this.#recording = false;
+      clearInterval(this.#watch);
       if (this.#stopped) return;
       log.warn(`the storage session ended: ${reason}; joining again`);
       if (!wasRecording) this.#failed(reason);
@@ -114,6 +123,7 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#watch);
     for (const detach of this.#detach.splice(0)) detach();
   }
 
@@ -143,6 +153,29 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
       log.warn(`no offer from the storage session within ${Math.round(waitMs)} ms; joining again`);
       this.#join();
     }, waitMs);
+  }
+
+  /** Ends the storage peer's session once it has sent nothing for storagePeerSilenceMs. */
+  #watchStoragePeer() {
+    const storage = this.#o.master.storage;
+    if (!storage) return;
+    let bytes = -1;
+    let changedAt = Date.now();
+    clearInterval(this.#watch);
+    this.#watch = setInterval(() => {
+      let now: number;
+      try {
+        now = storage.peer.pc.bytesReceived();
+      } catch {
+        return; // closed: its storageLeft comes
+      }
+      if (now !== bytes) {
+        bytes = now;
+        changedAt = Date.now();
+      } else if (Date.now() - changedAt > storagePeerSilenceMs) {
+        storage.close(`the storage peer sent nothing for ${storagePeerSilenceMs / 1000} s`);
+      }
+    }, 1000);
   }
 
   #failed(why: string) {

@@ -2,8 +2,9 @@
  * A storage session on the local endpoint, in one process over real WebRTC on loopback: the
  * master joins, the endpoint's own storage peer offers to it, receives the sample and stores
  * fragments that start at keyframes and hold the source's frames whole and in order, with an
- * Opus track; a viewer is served beside it, the storage peer outside --max-viewers; a channel
- * not mapped and a master not connected get AWS's errors.
+ * Opus track; a viewer is served beside it, the storage peer outside --max-viewers; a source
+ * without audio is recorded with Opus silence; a session at its maximum duration ends and the
+ * master joins again; a channel not mapped and a master not connected get AWS's errors.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,13 @@ import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod
 import { annexBAccessUnit, parseAvcDecoderConfig } from "../../core/h264/avcc.ts";
 import { silentLog } from "../../core/log.ts";
 import type { StoredFragment } from "../../core/fragments/fragment.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { concatBytes } from "../../core/bytes/concat-bytes.ts";
+import { silentOpusPacket } from "../../core/opus/opus-silence.ts";
+import { openSource } from "../../adapters/media/open-source.ts";
+import { withOpusSilence } from "../../adapters/media/opus-silence-source.ts";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -51,10 +59,14 @@ describe("storage session on the local endpoint", () => {
     });
     assert.ok(streamArn);
     const setup = await master(name, { endpointUrl: endpoint.url, storage: true, maxViewers: 1 });
-    const join = new StorageJoin({ session: setup.session, master: setup.master, log: silentLog });
+    const storageJoin = new StorageJoin({
+      session: setup.session,
+      master: setup.master,
+      log: silentLog,
+    });
     let recording = false;
-    join.on("recording", () => recording = true);
-    await join.start();
+    storageJoin.on("recording", () => recording = true);
+    await storageJoin.start();
     await until(() => recording, 15_000, "the storage peer to connect");
     const v = await viewer(setup, name, "beside-storage");
     await v.client.connected();
@@ -63,7 +75,7 @@ describe("storage session on the local endpoint", () => {
       20_000,
       "three fragments",
     );
-    join.stop();
+    storageJoin.stop();
     const fragments = endpoint.testFragments.fragments(streamArn);
     for (const fragment of fragments) {
       assert.ok(fragment.frames[0].keyframe, "each fragment starts at a keyframe");
@@ -79,6 +91,85 @@ describe("storage session on the local endpoint", () => {
     const now = Date.now();
     assert.ok(Math.abs(fragments[0].producerTimestampMs - now) < 60_000, "absolute timestamps");
     assert.ok(v.frames.length > 30, "the viewer gets frames too (the storage peer is not counted)");
+  });
+
+  test("a video-only source is recorded with Opus silence beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kvsrtc-silence-"));
+    try {
+      const file = join(dir, "video.h264");
+      writeFileSync(file, concatBytes(sampleFrames));
+      const name = unique("silent");
+      const kvs = kvsClientFor(target, silentLog);
+      const { streamArn } = await prepareStorageChannel(kvs, name, {
+        stream: unique("silent-stream"),
+        createStream: true,
+      });
+      let said = false;
+      const source = withOpusSilence(openSource({ source: file, fps: 30 }), () => said = true);
+      const setup = await master(name, { endpointUrl: endpoint.url, storage: true, source });
+      const storageJoin = new StorageJoin({
+        session: setup.session,
+        master: setup.master,
+        log: silentLog,
+      });
+      await storageJoin.start();
+      await until(
+        () => endpoint.testFragments.fragments(streamArn!).length >= 2,
+        20_000,
+        "two fragments",
+      );
+      storageJoin.stop();
+      assert.ok(said, "the silence is said");
+      const audio = endpoint.testFragments.fragments(streamArn!).flatMap((f) =>
+        f.frames.filter((frame) => frame.track === 2)
+      );
+      assert.ok(audio.length >= 25, `${audio.length} Opus packets stored`);
+      for (const packet of audio) assert.deepEqual([...packet.data], [...silentOpusPacket]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a session at its maximum duration ends; the master joins again and recording goes on", async () => {
+    const short = await startLocalEndpoint({ onWarning: () => {}, storageSessionMaxMs: 2500 });
+    const shortTarget = await resolveTarget({ endpointUrl: short.url, region: short.region }, {});
+    try {
+      const name = unique("rejoin");
+      const { streamArn } = await prepareStorageChannel(
+        kvsClientFor(shortTarget, silentLog),
+        name,
+        {
+          stream: unique("rejoined"),
+          createStream: true,
+        },
+      );
+      const setup = await master(name, { endpointUrl: short.url, storage: true });
+      const storageJoin = new StorageJoin({
+        session: setup.session,
+        master: setup.master,
+        log: silentLog,
+      });
+      let sessions = 0;
+      storageJoin.on("recording", () => sessions++);
+      const started = Date.now();
+      await storageJoin.start();
+      await until(() => sessions >= 2, 20_000, "a second storage session");
+      assert.ok(Date.now() - started > 2500, "the second came after the first's maximum");
+      await until(
+        () => short.testFragments.fragments(streamArn!).length >= 3,
+        10_000,
+        "fragments from both",
+      );
+      storageJoin.stop();
+      const fragments = short.testFragments.fragments(streamArn!);
+      assert.ok(fragments.every((f) => f.frames[0].keyframe));
+      for (let i = 1; i < fragments.length; i++) {
+        assert.ok(fragments[i].producerTimestampMs >= fragments[i - 1].producerTimestampMs);
+      }
+    } finally {
+      await shortTarget.close();
+      await short.stop();
+    }
   });
 
   test("JoinStorageSession: a channel not mapped, and no master connected, get AWS's errors", async () => {
