@@ -129,6 +129,7 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!identity) return;
     const key = peerKey(identity);
     this.#session(identity)?.close("it sent a new offer");
+    if (identity.kind === "storage") this.#o.timer?.end("storageOffer");
     if (identity.kind === "viewer" && this.viewers.size >= this.maxViewers) {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
         `(--max-viewers ${this.maxViewers})`;
@@ -167,6 +168,10 @@ export class Master extends EventEmitter<MasterEvents> {
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
     });
     const key = session.key;
+    // A viewer's connection waits for no storage peer's offer (its fork may predate it).
+    if (identity.kind === "viewer" && session.timer.duration("storageOffer") === undefined) {
+      session.timer.skip("storageOffer", "not the storage peer's connection");
+    }
     this.#early.returned(key);
     session.once("acceptsCandidates", () => {
       for (const c of this.#early.release(key)) session.addRemoteCandidate(c);

@@ -3,10 +3,9 @@
  * open, then the storage peer's offer is answered by the master like a viewer's. With no offer in
  * time it calls again, after 6 s plus a jitter growing with each try (the JS sample's rule);
  * when the session ends (its one-hour limit, a failed connection, a reconnect of signaling) it
- * joins again, viewers untouched. A storage peer that sends nothing for a few seconds has ended
+ * joins again, viewers untouched. A storage peer that sends no RTCP for a few seconds has ended
  * the session: a media-only connection closed by the other side is not always reported by
- * libdatachannel (no SCTP to shut down), while a live one brings RTCP and ICE checks every
- * second or so. It gives up, with a message saying why, when the first join is
+ * libdatachannel (no SCTP to shut down), while a live receiver reports every second. It gives up, with a message saying why, when the first join is
  * refused (a channel not mapped, a stream missing) or after 5 failed storage connections within
  * 10 minutes, as the JS sample does.
  */
@@ -40,7 +39,7 @@ export function offerRetryJitterMs(attempt: number, random: () => number): numbe
   return Math.min(random() * 200 ** (attempt - 1), 10_000);
 }
 
-/** How long a connected storage peer may send nothing before its session counts as ended. */
+/** How long a connected storage peer may send no RTCP before its session counts as ended. */
 export const storagePeerSilenceMs = 6_000;
 
 /** A refusal that a new join will not change: the user has to act. */
@@ -139,6 +138,9 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
     this.#attempt++;
     try {
       await session.joinStorageSession();
+      // The offer can come before the call's response: the storage peer's connection timer was
+      // forked from the master's while the call was open. Same clock, same end.
+      this.#o.master.storage?.timer.end("joinStorageSession");
     } catch (error) {
       if (!this.#joinedOnce && isFinal(error)) {
         this.#giveUp(`JoinStorageSession was refused: ${(error as Error).message}`);
@@ -155,25 +157,14 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
     }, waitMs);
   }
 
-  /** Ends the storage peer's session once it has sent nothing for storagePeerSilenceMs. */
+  /** Ends the storage peer's session once it has sent no RTCP for storagePeerSilenceMs. */
   #watchStoragePeer() {
     const storage = this.#o.master.storage;
     if (!storage) return;
-    let bytes = -1;
-    let changedAt = Date.now();
     clearInterval(this.#watch);
     this.#watch = setInterval(() => {
-      let now: number;
-      try {
-        now = storage.peer.pc.bytesReceived();
-      } catch {
-        return; // closed: its storageLeft comes
-      }
-      if (now !== bytes) {
-        bytes = now;
-        changedAt = Date.now();
-      } else if (Date.now() - changedAt > storagePeerSilenceMs) {
-        storage.close(`the storage peer sent nothing for ${storagePeerSilenceMs / 1000} s`);
+      if (performance.now() - storage.lastRtcpAt > storagePeerSilenceMs) {
+        storage.close(`the storage peer sent no RTCP for ${storagePeerSilenceMs / 1000} s`);
       }
     }, 1000);
   }

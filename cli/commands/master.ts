@@ -120,6 +120,19 @@ async function runMaster(values: Values): Promise<number> {
   const { session, master } = running;
   const storageJoin = storage ? await joinStorage(running, log) : undefined;
   const gaveUp = storageJoin?.gaveUp ?? new Promise<never>(() => {});
+  if (values.metrics) {
+    master.on("storageConnected", () => {
+      const connectionTimer = master.storage?.timer;
+      connectionTimer?.completed().then(() =>
+        printConnectionMetrics({
+          role: "master",
+          channel: settings.channel,
+          timer: connectionTimer,
+          json: settings.json,
+        })
+      );
+    });
+  }
   const dropEvery = testDropEvery(process.env);
   if (dropEvery) {
     let n = 0;

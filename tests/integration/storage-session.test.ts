@@ -16,6 +16,7 @@ import { kvsClientFor, KvsError, type KvsTarget, resolveTarget } from "../../ada
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
 import { annexBAccessUnit, parseAvcDecoderConfig } from "../../core/h264/avcc.ts";
 import { silentLog } from "../../core/log.ts";
+import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { StoredFragment } from "../../core/fragments/fragment.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,7 +59,13 @@ describe("storage session on the local endpoint", () => {
       createStream: true,
     });
     assert.ok(streamArn);
-    const setup = await master(name, { endpointUrl: endpoint.url, storage: true, maxViewers: 1 });
+    const timer = new ConnectionTimer();
+    const setup = await master(name, {
+      endpointUrl: endpoint.url,
+      storage: true,
+      maxViewers: 1,
+      timer,
+    });
     const storageJoin = new StorageJoin({
       session: setup.session,
       master: setup.master,
@@ -75,6 +82,13 @@ describe("storage session on the local endpoint", () => {
       20_000,
       "three fragments",
     );
+    const storageTimer = setup.master.storage!.timer;
+    await storageTimer.completed();
+    assert.ok(storageTimer.duration("joinStorageSession")! >= 0, "the join is timed");
+    assert.ok(storageTimer.duration("storageOffer")! >= 0, "and the storage peer's offer");
+    // A viewer's connection beside the storage peer completes its metrics too.
+    const viewerTimer = [...setup.master.viewers.values()][0].timer;
+    await until(() => viewerTimer.isComplete(), 5_000, "the viewer's connection metrics");
     storageJoin.stop();
     const fragments = endpoint.testFragments.fragments(streamArn);
     for (const fragment of fragments) {
