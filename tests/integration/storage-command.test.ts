@@ -3,8 +3,9 @@
  * About 20 s of the sample are recorded through the endpoint's own storage peer while three
  * viewers watch the same master; read back through the official SDK clients, GetMedia gives at
  * least 18 s of H.264 whose frames are each a source frame, in order, ffprobe reads it and
- * ffmpeg decodes the HLS session; each viewer got every frame. A channel not mapped and a
- * stream missing each end `kvsrtc storage` with one line and exit 1.
+ * ffmpeg decodes the HLS session; each viewer got every frame. The endpoint restarted under a
+ * running `kvsrtc storage`: it joins again and the stream holds media from before and after. A
+ * channel not mapped and a stream missing each end `kvsrtc storage` with one line and exit 1.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -177,6 +178,82 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
     await run("ffmpeg", ["-v", "error", "-i", HLSStreamingSessionURL!, "-f", "null", "-"]);
     const decoded = await decodedFrames(HLSStreamingSessionURL!);
     assert.ok(decoded.h264 >= 500, `${decoded.h264} frames decoded through HLS`);
+  });
+
+  test("the endpoint restarted under kvsrtc storage: it joins again, the stream holds both sides", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kvsrtc-restart-"));
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const channel = `restart-${crypto.randomUUID().slice(0, 8)}`;
+    const stream = `${channel}-stream`;
+    let restarted: KvsrtcProcess | undefined;
+    try {
+      let first: KvsrtcProcess | undefined = runKvsrtc([
+        "serve",
+        "--port",
+        port,
+        "--data-dir",
+        dataDir,
+      ]);
+      const [, restartUrl] = await first.waitFor(/at (http:\/\/\S+) \(region/, 30_000);
+      const master = runKvsrtc([
+        "storage",
+        "--endpoint-url",
+        restartUrl,
+        "--channel",
+        channel,
+        "--stream",
+        stream,
+        "--create-stream",
+      ]);
+      children.push(master);
+      await master.waitFor(/the storage session is connected: recording/, 30_000);
+      await sleep(4000);
+      process.kill(first.child.pid!, "SIGTERM");
+      assert.equal(await first.exited, 0, first.output.stderr);
+      first = undefined;
+      const restartedAt = Date.now();
+      restarted = runKvsrtc(["serve", "--port", port, "--data-dir", dataDir]);
+      await restarted.waitFor(/clients:/, 30_000);
+      const recordings = () =>
+        master.output.stderr.split("the storage session is connected: recording").length - 1;
+      const deadline = Date.now() + 40_000;
+      while (recordings() < 2) {
+        assert.ok(Date.now() < deadline, `no second storage session\n${master.output.stderr}`);
+        await sleep(200);
+      }
+      await sleep(4000);
+      process.kill(master.child.pid!, "SIGTERM");
+      assert.equal(await master.exited, 0, master.output.stderr);
+      await sleep(1000);
+
+      const clientConfig = { region, credentials: await target.credentials.get() };
+      const kvs = new KinesisVideoClient({ ...clientConfig, endpoint: restartUrl });
+      const { DataEndpoint } = await kvs.send(
+        new GetDataEndpointCommand({ StreamName: stream, APIName: "LIST_FRAGMENTS" }),
+      );
+      const archived = new KinesisVideoArchivedMediaClient({
+        ...clientConfig,
+        endpoint: DataEndpoint,
+      });
+      const { Fragments } = await archived.send(
+        new ListFragmentsCommand({
+          StreamName: stream,
+          FragmentSelector: {
+            FragmentSelectorType: "PRODUCER_TIMESTAMP",
+            TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date() },
+          },
+        }),
+      );
+      const times = (Fragments ?? []).map((f) => f.ProducerTimestamp!.getTime());
+      assert.ok(times.some((t) => t < restartedAt), "fragments from before the restart");
+      assert.ok(times.some((t) => t > restartedAt), "and from after it");
+    } finally {
+      if (restarted) {
+        process.kill(restarted.child.pid!, "SIGTERM");
+        await restarted.exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test("a channel not mapped and a stream missing: one line, exit 1", async () => {
