@@ -44,6 +44,29 @@ function avccKey(data: Uint8Array): string {
   return lengthPrefixedNalUnits(data, 4).map((u) => Buffer.from(u).toString("base64")).join(",");
 }
 
+/** Every fragment of the stream, through ListFragments (the data endpoint GetDataEndpoint names). */
+async function listFragments(
+  url: string,
+  clientConfig: { region: string; credentials: { accessKeyId: string; secretAccessKey: string } },
+  stream: string,
+) {
+  const kvs = new KinesisVideoClient({ ...clientConfig, endpoint: url });
+  const { DataEndpoint } = await kvs.send(
+    new GetDataEndpointCommand({ StreamName: stream, APIName: "LIST_FRAGMENTS" }),
+  );
+  const archived = new KinesisVideoArchivedMediaClient({ ...clientConfig, endpoint: DataEndpoint });
+  const { Fragments } = await archived.send(
+    new ListFragmentsCommand({
+      StreamName: stream,
+      FragmentSelector: {
+        FragmentSelectorType: "PRODUCER_TIMESTAMP",
+        TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date() },
+      },
+    }),
+  );
+  return Fragments ?? [];
+}
+
 function oneLineError(stderr: string): string[] {
   assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
   return stderr.split("\n").filter((line) => line.startsWith("kvsrtc storage:"));
@@ -96,22 +119,9 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
 
     const clientConfig = { region, credentials: await target.credentials.get() };
     const kvs = new KinesisVideoClient({ ...clientConfig, endpoint: url });
-    const dataEndpoint = async (APIName: "GET_MEDIA" | "LIST_FRAGMENTS") =>
+    const dataEndpoint = async (APIName: "GET_MEDIA") =>
       (await kvs.send(new GetDataEndpointCommand({ StreamName: stream, APIName }))).DataEndpoint!;
-    const archived = new KinesisVideoArchivedMediaClient({
-      ...clientConfig,
-      endpoint: await dataEndpoint("LIST_FRAGMENTS"),
-    });
-    const { Fragments } = await archived.send(
-      new ListFragmentsCommand({
-        StreamName: stream,
-        FragmentSelector: {
-          FragmentSelectorType: "SERVER_TIMESTAMP",
-          TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date() },
-        },
-      }),
-    );
-    const fragmentCount = Fragments?.length ?? 0;
+    const fragmentCount = (await listFragments(url, clientConfig, stream)).length;
     assert.ok(fragmentCount >= 18, `${fragmentCount} fragments`);
 
     const media = new KinesisVideoMediaClient({
@@ -227,24 +237,8 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
       await sleep(1000);
 
       const clientConfig = { region, credentials: await target.credentials.get() };
-      const kvs = new KinesisVideoClient({ ...clientConfig, endpoint: restartUrl });
-      const { DataEndpoint } = await kvs.send(
-        new GetDataEndpointCommand({ StreamName: stream, APIName: "LIST_FRAGMENTS" }),
-      );
-      const archived = new KinesisVideoArchivedMediaClient({
-        ...clientConfig,
-        endpoint: DataEndpoint,
-      });
-      const { Fragments } = await archived.send(
-        new ListFragmentsCommand({
-          StreamName: stream,
-          FragmentSelector: {
-            FragmentSelectorType: "PRODUCER_TIMESTAMP",
-            TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date() },
-          },
-        }),
-      );
-      const times = (Fragments ?? []).map((f) => f.ProducerTimestamp!.getTime());
+      const fragments = await listFragments(restartUrl, clientConfig, stream);
+      const times = fragments.map((f) => f.ProducerTimestamp!.getTime());
       assert.ok(times.some((t) => t < restartedAt), "fragments from before the restart");
       assert.ok(times.some((t) => t > restartedAt), "and from after it");
     } finally {
