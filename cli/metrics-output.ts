@@ -31,8 +31,9 @@ function row(first: string, cells: readonly string[], width = 10): string {
 const notApplicable = (note: string) => `  n/a (${note})`;
 
 export function connectionTable(record: ConnectionRecord): string {
+  // A master's connection without a client id is the storage peer's (it has none).
   const who = record.role === "master"
-    ? `master, viewer ${record.clientId ?? "?"}`
+    ? `master, ${record.clientId === undefined ? "storage peer" : `viewer ${record.clientId}`}`
     : `viewer ${record.clientId ?? "?"}`;
   const lines = [
     `connection metrics (${who}, channel ${record.channel}${

@@ -76,7 +76,10 @@ export async function openSignaling(options: OpenSignalingOptions): Promise<Sign
     );
   }
   const kvs = kvsClientFor(target, log);
-  if (!options.storage) timer?.skip("joinStorageSession", "no storage session");
+  if (!options.storage) {
+    timer?.skip("joinStorageSession", "no storage session");
+    timer?.skip("storageOffer", "no storage session");
+  }
   await phase(timer, "getCredentials", () => target.credentials.get());
   const channel = await phase(
     timer,
@@ -168,6 +171,9 @@ export async function openSignaling(options: OpenSignalingOptions): Promise<Sign
       if (!endpoints.webrtc) {
         throw new Error("openSignaling was not asked for storage: no WEBRTC endpoint");
       }
+      // From the call to the storage peer's offer, which the master marks (the offer may come
+      // before the call's response).
+      timer?.start("storageOffer");
       await phase(
         timer,
         "joinStorageSession",

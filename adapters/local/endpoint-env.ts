@@ -9,6 +9,7 @@ import type { SignalingRelay } from "../../core/local-endpoint/signaling-relay.t
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import type { FragmentStore } from "../../core/fragments/fragment-store.ts";
 import type { SessionTokens } from "../../core/archived-media/session-tokens.ts";
+import type { StorageSessions } from "./storage/storage-sessions.ts";
 
 export interface EndpointState {
   region: string;
@@ -16,6 +17,8 @@ export interface EndpointState {
   relay: SignalingRelay;
   /** Every stream's media: what PutMedia stores and the read-back APIs serve. */
   fragments: FragmentStore;
+  /** The endpoint's own storage peers, one per channel in a storage session. */
+  storage: StorageSessions;
   /** Aborted when the endpoint stops: a response that would stream on (GetMedia) ends then. */
   stopping: AbortSignal;
   /** The HLS sessions GetHLSStreamingSessionURL handed out, by token. */

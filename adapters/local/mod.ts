@@ -17,6 +17,9 @@ import { SessionTokens } from "../../core/archived-media/session-tokens.ts";
 import { sessionPlayback } from "./services/session-playback.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
+import { StorageSessions } from "./storage/storage-sessions.ts";
+import { defaultStorageSessionMaxMs } from "./storage/storage-session.ts";
+import type { Log } from "../../core/log.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
 import {
   type IotCredentialsEndpointOptions,
@@ -61,6 +64,10 @@ export interface LocalEndpointOptions {
   testSignalingDelayMs?: number;
   /** Where a signaling client refused or cut off at a bound is reported (default: stderr). */
   onWarning?: (line: string) => void;
+  /** A storage session ends after this long (default one hour, as AWS's). */
+  storageSessionMaxMs?: number;
+  /** Where the storage sessions say what they do (default: warnings and errors to onWarning). */
+  log?: Log;
   /** UDP port of the STUN server (default: a free one). */
   stunPort?: number;
   /** Also run the AWS IoT credentials provider (mutual TLS); its credentials work here. */
@@ -133,6 +140,21 @@ export async function startLocalEndpoint(
     hostname === "localhost" ? "127.0.0.1" : hostname,
     options.stunPort,
   );
+  const storage = new StorageSessions({
+    relay,
+    registry,
+    fragments,
+    iceServers: [{ urls: [`stun:${reachableHost(hostname)}:${stun.port}`] }],
+    // Every peer of a loopback endpoint runs on this machine (as in iceBindAddress).
+    bindAddress: isLoopbackAddress(hostname) ? "127.0.0.1" : undefined,
+    maxDurationMs: options.storageSessionMaxMs ?? defaultStorageSessionMaxMs,
+    log: options.log ?? {
+      debug() {},
+      info() {},
+      warn: (line) => onWarning(`local endpoint: ${line}`),
+      error: (line) => onWarning(`local endpoint: ${line}`),
+    },
+  });
   const pages = pageRoutes({ region, credentials });
   const accepted = new Map([[credentials.accessKeyId, credentials]]);
   const stopped = new AbortController();
@@ -141,6 +163,7 @@ export async function startLocalEndpoint(
     registry,
     relay,
     fragments,
+    storage,
     stopping: stopped.signal,
     playbackSessions: new SessionTokens(),
     credentials: accepted,
@@ -179,6 +202,7 @@ export async function startLocalEndpoint(
     stop({ graceMs = 100 } = {}) {
       stopping ??= (async () => {
         stopped.abort();
+        storage.stopAll("the endpoint is stopping");
         await relay.shutdown(graceMs);
         await server.stop();
         await stun.close();

@@ -52,6 +52,9 @@ export interface MasterEvents {
   message: [clientId: string, text: string];
 }
 
+/** How the correlation ids of what goes to the storage peer start. */
+export const storageCorrelationPrefix = "storage-";
+
 /** See PeerSession.acceptsCandidates. */
 const defaultCandidateHoldMs = 1000;
 
@@ -126,6 +129,7 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!identity) return;
     const key = peerKey(identity);
     this.#session(identity)?.close("it sent a new offer");
+    if (identity.kind === "storage") this.#o.timer?.end("storageOffer");
     if (identity.kind === "viewer" && this.viewers.size >= this.maxViewers) {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +
         `(--max-viewers ${this.maxViewers})`;
@@ -143,8 +147,12 @@ export class Master extends EventEmitter<MasterEvents> {
 
   #start(identity: PeerIdentity, offer: SessionDescription): PeerSession {
     const { signaling, log } = this.#o;
-    // The storage peer's answer and candidates go with no recipient.
+    // The storage peer's answer and candidates go with no recipient, and with a correlation id
+    // so that a refused answer comes back as a STATUS_RESPONSE (spec §4.2).
     const to = identity.kind === "viewer" ? identity.clientId : undefined;
+    const correlationId = identity.kind === "storage"
+      ? `${storageCorrelationPrefix}${Date.now()}`
+      : undefined;
     const session = new PeerSession({
       identity,
       offer,
@@ -154,12 +162,16 @@ export class Master extends EventEmitter<MasterEvents> {
       relayOnly: this.#o.relayOnly,
       timer: this.#o.timer,
       log,
-      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to),
-      sendCandidate: (c) => signaling.sendIceCandidate(c, to),
+      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
+      sendCandidate: (c) => signaling.sendIceCandidate(c, to, correlationId),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
     });
     const key = session.key;
+    // A viewer's connection waits for no storage peer's offer (its fork may predate it).
+    if (identity.kind === "viewer" && session.timer.duration("storageOffer") === undefined) {
+      session.timer.skip("storageOffer", "not the storage peer's connection");
+    }
     this.#early.returned(key);
     session.once("acceptsCandidates", () => {
       for (const c of this.#early.release(key)) session.addRemoteCandidate(c);

@@ -94,6 +94,8 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   #dataChannels: DataChannel[] = [];
   #acceptsCandidates = false;
   #closed = false;
+  /** When (performance.now()) the peer's last RTCP packet came: a live receiver reports each second. */
+  lastRtcpAt = performance.now();
 
   constructor(o: PeerSessionOptions) {
     super();
@@ -206,7 +208,9 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       this.#markFirstFrame();
     });
     track.onPacket((packet) => {
-      if (isRtcp(packet)) this.#rtcp.arrived(kind, packet);
+      if (!isRtcp(packet)) return;
+      this.lastRtcpAt = performance.now();
+      this.#rtcp.arrived(kind, packet);
     });
   }
 

@@ -25,6 +25,8 @@ export interface StartMasterOptions
   signaling?: OpenSignalingOptions["signaling"];
   /** Also upload to a KVS stream (PutMedia), one more consumer of the same frame rings. */
   upload?: Omit<PutMediaUploaderOptions, "target" | "broadcast" | "log">;
+  /** Also look up the WEBRTC endpoint, for a storage session (kvsrtc storage). */
+  storage?: boolean;
 }
 
 export interface RunningMaster {
@@ -40,12 +42,13 @@ export interface RunningMaster {
 }
 
 export async function startMaster(options: StartMasterOptions): Promise<RunningMaster> {
-  const { target, channel, source, ring, signaling, upload, ...masterOptions } = options;
+  const { target, channel, source, ring, signaling, upload, storage, ...masterOptions } = options;
   const session = await openSignaling({
     target,
     channel,
     role: "MASTER",
     createChannel: true,
+    storage,
     timer: options.timer,
     log: options.log,
     signaling,

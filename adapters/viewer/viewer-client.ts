@@ -41,6 +41,8 @@ export interface ViewerClientOptions {
    * SDKs do), instead of once the answer is applied.
    */
   trickleEarly?: boolean;
+  /** Offer a data channel (default true; the storage session's peer offers none). */
+  dataChannel?: boolean;
 }
 
 export interface ViewerClientEvents {
@@ -68,7 +70,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   readonly #ssrc = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
   readonly #video: MediaTrack;
   readonly #audio: MediaTrack;
-  readonly #dataChannel: DataChannel;
+  readonly #dataChannel?: DataChannel;
   readonly #receiver: ViewerReceiver;
   readonly #packets: PacketTurns;
   readonly #messages: MessageGuard;
@@ -129,7 +131,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       if (options.trickleEarly || this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
       else held.hold("ours", c);
     });
-    const offer = makeViewerOffer(this.peer);
+    const offer = makeViewerOffer(this.peer, options.dataChannel ?? true);
     this.#video = offer.video;
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;
@@ -146,12 +148,12 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#audio.onPacket((p) => this.#packets.arrived("audio", p));
     this.#video.onOpen(() => this.peer.trackOpened());
     this.#audio.onOpen(() => this.peer.trackOpened());
-    this.#dataChannel.onOpen(() => this.emit("dataChannelOpen"));
+    this.#dataChannel?.onOpen(() => this.emit("dataChannelOpen"));
     this.#messages = new MessageGuard(
       () => performance.now(),
       (warning) => options.log.warn(`the master's data channel: ${warning}`),
     );
-    this.#dataChannel.onMessage((m) => {
+    this.#dataChannel?.onMessage((m) => {
       const text = this.#messages.text(m);
       if (this.#messages.flooding) return this.#closeFloodedDataChannel();
       if (text !== undefined && !this.#closed) this.emit("message", text);
@@ -194,7 +196,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
 
   sendMessage(text: string): boolean {
     try {
-      return this.#dataChannel.isOpen() && this.#dataChannel.sendMessage(text);
+      return !!this.#dataChannel?.isOpen() && this.#dataChannel.sendMessage(text);
     } catch {
       return false;
     }
@@ -220,7 +222,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     clearInterval(this.#ticker);
     this.#packets.stop();
     try {
-      this.#dataChannel.close();
+      this.#dataChannel?.close();
     } catch { /* already closed with the peer */ }
     this.#video.close();
     this.#audio.close();
@@ -233,7 +235,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#dataChannelFlooded = true;
     this.#o.log.warn("the master floods the data channel: closing it (media goes on)");
     try {
-      this.#dataChannel.close();
+      this.#dataChannel?.close();
     } catch { /* closed already */ }
   }
 

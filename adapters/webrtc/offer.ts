@@ -1,6 +1,7 @@
 /**
  * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1)
- * and Opus, plus a data channel, as the KVS viewers do. Tracks carry our own RTCP out (NACK,
+ * and Opus, plus a data channel, as the KVS viewers do (the storage peer offers none: storage
+ * sessions take no data channel, spec §4.2). Tracks carry our own RTCP out (NACK,
  * PLI, RR) and bring raw RTP in.
  */
 import ndc, { type DataChannel } from "node-datachannel";
@@ -24,10 +25,10 @@ export interface Offer {
   offer: SessionDescription;
   video: MediaTrack;
   audio: MediaTrack;
-  dataChannel: DataChannel;
+  dataChannel?: DataChannel;
 }
 
-export function makeViewerOffer(peer: Peer): Offer {
+export function makeViewerOffer(peer: Peer, withDataChannel = true): Offer {
   const video = new ndc.Video("0", "RecvOnly");
   for (const [pt, profileLevelId] of h264Offers) {
     video.addH264Codec(
@@ -39,7 +40,7 @@ export function makeViewerOffer(peer: Peer): Offer {
   audio.addOpusCodec(opusPayloadType);
   const videoTrack = new MediaTrack(peer.pc.addTrack(video), "video", 0, 90000);
   const audioTrack = new MediaTrack(peer.pc.addTrack(audio), "audio", opusPayloadType, 48000);
-  const dataChannel = peer.pc.createDataChannel(dataChannelLabel);
+  const dataChannel = withDataChannel ? peer.pc.createDataChannel(dataChannelLabel) : undefined;
   peer.pc.setLocalDescription("offer");
   const local = peer.pc.localDescription();
   if (!local || local.type !== "offer") throw new Error("libdatachannel made no offer");

@@ -1,4 +1,5 @@
 import type { Command, Values } from "../command.ts";
+import { UsageError, UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import {
@@ -12,7 +13,10 @@ import * as uploadFlags from "./upload-options.ts";
 import { formatUploadStatus } from "../upload-status.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
-import { resolveTarget } from "../../adapters/aws/mod.ts";
+import { kvsClientFor, kvsFailureMessage, resolveTarget } from "../../adapters/aws/mod.ts";
+import { prepareStorageChannel } from "../../adapters/aws/media-storage.ts";
+import { StorageJoin } from "../../adapters/master/storage-join.ts";
+import { withOpusSilence } from "../../adapters/media/opus-silence-source.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
@@ -44,15 +48,51 @@ function viewCommand(
   return `${kvsrtc()} viewer ${where} --channel ${channel}`;
 }
 
+/** `kvsrtc storage`, or `kvsrtc master --storage`. */
+function wantsStorage(values: Values): boolean {
+  return values.storage === true;
+}
+
 async function runMaster(values: Values): Promise<number> {
   const settings = sharedSettings(values);
+  const storage = wantsStorage(values);
+  if (values["create-stream"] === true && values.stream === undefined) {
+    throw new UsageError("--create-stream needs --stream NAME");
+  }
   const log = consoleLog(settings.logLevel);
   const maxViewers = numberFlag(values, "max-viewers", 10, 1, 10)!;
-  const upload = uploadFlags.uploadSettings(values, false);
-  const source = openSourceFlags(values, log);
+  // --stream uploads with PutMedia; with --storage (kvsrtc storage) it names the stream the
+  // storage session records into instead.
+  const upload = storage ? undefined : uploadFlags.uploadSettings(values, false);
+  let source = openSourceFlags(values, log);
+  if (storage) {
+    source = withOpusSilence(source, () =>
+      log.info(
+        "the source has no audio: sending Opus silence (a storage session records H.264 and Opus)",
+      ));
+  }
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const stream = upload && await uploadFlags.openStream(target, upload, log);
+  if (storage) {
+    const { streamArn } = await connecting(
+      target,
+      () =>
+        prepareStorageChannel(kvsClientFor(target, log), settings.channel, {
+          stream: values.stream as string | undefined,
+          createStream: values["create-stream"] === true,
+        }),
+    );
+    if (!streamArn) {
+      await target.close();
+      throw new UserError(
+        `channel ${settings.channel} is not mapped to a stream: map it with ` +
+          `${kvsrtc()} storage --channel ${settings.channel} --stream NAME ` +
+          "(add --create-stream to create the stream)",
+      );
+    }
+    log.info(`channel ${settings.channel} records into ${streamArn}`);
+  }
   const running = await connecting(target, () =>
     startMaster({
       upload: upload && stream &&
@@ -64,8 +104,24 @@ async function runMaster(values: Values): Promise<number> {
       maxViewers,
       bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
       timer,
+      storage,
     }));
   const { session, master } = running;
+  const storageJoin = storage ? await joinStorage(running, log) : undefined;
+  const gaveUp = storageJoin?.gaveUp ?? new Promise<never>(() => {});
+  if (values.metrics) {
+    master.on("storageConnected", () => {
+      const connectionTimer = master.storage?.timer;
+      connectionTimer?.completed().then(() =>
+        printConnectionMetrics({
+          role: "master",
+          channel: settings.channel,
+          timer: connectionTimer,
+          json: settings.json,
+        })
+      );
+    });
+  }
   const dropEvery = testDropEvery(process.env);
   if (dropEvery) {
     let n = 0;
@@ -129,14 +185,42 @@ async function runMaster(values: Values): Promise<number> {
     const stats = uploader?.stats();
     if (stats) log.info(`upload: ${formatUploadStatus(stats)}`);
   }, uploadStatusEveryMs);
-  const signal = await untilSignal();
+  const ended = await Promise.race([untilSignal(), gaveUp]);
   stopping = true;
-  log.info(`${signal}: stopping`);
+  const exitCode = ended.startsWith("SIG") ? 0 : 1;
+  if (exitCode === 0) log.info(`${ended}: stopping`);
+  else log.error(ended);
   clearInterval(status);
+  storageJoin?.stop();
   await uploader?.stop(uploadFlags.uploadStopGraceMs);
   running.stop();
   await target.close();
-  return 0;
+  return exitCode;
+}
+
+/**
+ * Joins the storage session (a refused first join is a UserError); resolves with a message
+ * when joining is given up, to end the command with it.
+ */
+async function joinStorage(
+  running: Awaited<ReturnType<typeof startMaster>>,
+  log: ReturnType<typeof consoleLog>,
+): Promise<{ gaveUp: Promise<string>; stop(): void }> {
+  const { session, master } = running;
+  const join = new StorageJoin({ session, master, log });
+  const gaveUp = new Promise<string>((resolve) =>
+    join.once("gaveUp", (reason) => resolve(`the storage session: giving up: ${reason}`))
+  );
+  join.on("recording", () => log.info("the storage session is connected: recording"));
+  master.on("storageJoined", () => log.info("the storage session offered; answering"));
+  try {
+    await join.start();
+  } catch (error) {
+    running.stop();
+    throw new UserError(kvsFailureMessage(error) ?? (error as Error).message);
+  }
+  // In an object: an async function's returned promise would be waited for.
+  return { gaveUp, stop: () => join.stop() };
 }
 
 export const master: Command = {
@@ -154,7 +238,13 @@ export const master: Command = {
     stream: {
       type: "string",
       arg: "NAME",
-      help: "also upload the source to this KVS stream (PutMedia), from the same frame rings",
+      help: "also upload the source to this KVS stream (PutMedia), from the same frame rings; " +
+        "with --storage, the stream the storage session records into (the channel is mapped to " +
+        "it with UpdateMediaStorageConfiguration)",
+    },
+    storage: {
+      type: "boolean",
+      help: "also join the channel's storage session, so its stream records it (kvsrtc storage)",
     },
     ...uploadFlags.uploadOptions,
     ...bindAddressOption,
@@ -167,3 +257,8 @@ export const master: Command = {
     "messages are printed and echoed back.",
   run: runMaster,
 };
+
+/** `kvsrtc master --storage` under its own name. */
+export function runStorage(values: Values): Promise<number> {
+  return runMaster({ ...values, storage: true });
+}

@@ -4,6 +4,7 @@ import { UsageError, UserError } from "../command.ts";
 import { helpOption } from "../shared-options.ts";
 import { numberFlag } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
+import { consoleLog } from "../console-log.ts";
 import { defaultStoreMaxBytes } from "../../core/fragments/fragment-store.ts";
 import {
   defaultRegion,
@@ -135,7 +136,8 @@ export const serve: Command = {
     const options = serveOptions(values);
     let endpoint;
     try {
-      endpoint = await startLocalEndpoint(options);
+      // Its storage sessions say when they connect and end, with what they stored.
+      endpoint = await startLocalEndpoint({ ...options, log: consoleLog("info") });
     } catch (error) {
       throw new UserError((error as Error).message);
     }

@@ -373,7 +373,7 @@ export class PutMediaIngest {
  * From the fragment's start to the end of its last frame, each track's last frame lasting as
  * long as the gap before it.
  */
-function durationMs(frames: readonly FragmentFrame[], startMs: number): number {
+export function durationMs(frames: readonly FragmentFrame[], startMs: number): number {
   const lastTwo = new Map<number, [number, number]>();
   for (const frame of frames) {
     const seen = lastTwo.get(frame.track);

@@ -2,8 +2,10 @@
  * The signaling relay: per channel one master and up to N viewers (spec §5.4). A new master, or a
  * viewer reusing a client id, takes precedence and the old connection is closed. Messages from a
  * viewer go to the master with the viewer's id as senderClientId; the master's go to the viewer it
- * names. A message for a client that is not connected waits for it up to the channel's message
- * TTL, as the service stores it. Bad frames are answered (STATUS_RESPONSE, when they carry a
+ * names. The storage session's peer (the endpoint's own, in-process, spec §4.2) is a connection
+ * too, outside the viewers' count: its messages go to the master with no senderClientId, and the
+ * master's messages with no recipient go to it. A message for a client that is not connected
+ * waits for it up to the channel's message TTL, as the service stores it. Bad frames are answered (STATUS_RESPONSE, when they carry a
  * correlationId) or dropped; they never affect anyone else. Every buffer a client can fill is
  * bounded (RelayLimits): message size and rate, connections, and what a client leaves unread.
  */
@@ -79,7 +81,7 @@ export const awsRelayLimits: RelayLimits = {
   maxPendingPerClient: 100,
 };
 
-export type Role = "MASTER" | "VIEWER";
+export type Role = "MASTER" | "VIEWER" | "STORAGE";
 
 export interface RelayChannel {
   arn: string;
@@ -92,8 +94,14 @@ interface Pending {
   offerFrom?: string;
 }
 
-/** The master's key in a channel's tables; viewer ids may not start with AWS_, so it cannot clash. */
+/** The master's and the storage peer's keys in a channel's tables; viewer ids may not start
+ * with AWS_, so they cannot clash. */
 const masterKey = "AWS_MASTER";
+const storageKey = "AWS_STORAGE";
+
+function keyOf(role: Role, clientId: string | undefined): string {
+  return role === "MASTER" ? masterKey : role === "STORAGE" ? storageKey : clientId!;
+}
 
 class ChannelSession {
   readonly connections = new Map<string, SignalingConnection>();
@@ -101,7 +109,8 @@ class ChannelSession {
   constructor(public channel: RelayChannel) {}
 
   get viewerCount(): number {
-    return this.connections.size - (this.connections.has(masterKey) ? 1 : 0);
+    return this.connections.size - (this.connections.has(masterKey) ? 1 : 0) -
+      (this.connections.has(storageKey) ? 1 : 0);
   }
 }
 
@@ -136,7 +145,7 @@ export class SignalingConnection {
   }
 
   get key(): string {
-    return this.role === "MASTER" ? masterKey : this.clientId!;
+    return keyOf(this.role, this.clientId);
   }
 
   get isOpen(): boolean {
@@ -145,7 +154,11 @@ export class SignalingConnection {
 
   /** Names the client in a log line. */
   get name(): string {
-    const who = this.role === "MASTER" ? "the master" : `viewer ${this.clientId}`;
+    const who = this.role === "MASTER"
+      ? "the master"
+      : this.role === "STORAGE"
+      ? "the storage peer"
+      : `viewer ${this.clientId}`;
     return `${who} of ${this.session.channel.arn}`;
   }
 
@@ -266,7 +279,7 @@ export class SignalingRelay {
     if (role === "VIEWER" && !clientId) {
       throw invalidArgument("A viewer must give X-Amz-ClientId.");
     }
-    const key = role === "MASTER" ? masterKey : clientId!;
+    const key = keyOf(role, clientId);
     const previous = this.#sessions.get(channel.arn)?.connections.get(key);
     const viewers = this.#sessions.get(channel.arn)?.viewerCount ?? 0;
     if (!previous && role === "VIEWER" && viewers >= this.limits.maxViewers) {
@@ -277,7 +290,11 @@ export class SignalingRelay {
     if (!previous) this.#checkCapacity(channel.arn);
     previous?.close(
       supersededCloseCode,
-      role === "MASTER" ? "A new master connected" : "Replaced by a newer connection",
+      role === "MASTER"
+        ? "A new master connected"
+        : role === "STORAGE"
+        ? "A new storage session joined"
+        : "Replaced by a newer connection",
     );
     let session = this.#sessions.get(channel.arn);
     if (!session) {
@@ -308,20 +325,24 @@ export class SignalingRelay {
   route(session: ChannelSession, from: SignalingConnection, message: ClientMessage): void {
     let recipient: string;
     let text: string;
-    if (from.role === "VIEWER") {
+    if (from.role !== "MASTER") {
       recipient = masterKey;
-      text = relayedEvent(message, from.clientId);
+      // The storage session's messages carry no senderClientId (spec §4.2).
+      text = relayedEvent(message, from.role === "VIEWER" ? from.clientId : undefined);
+    } else if (message.recipientClientId) {
+      recipient = message.recipientClientId;
+      text = relayedEvent(message);
     } else {
-      if (!message.recipientClientId) {
-        // Recipient-less master messages belong to a storage session (spec §4.2), not built yet.
+      // Recipient-less master messages belong to the storage session; none waits for them.
+      if (!session.connections.has(storageKey)) {
         from.refuse(
           message.correlationId,
           "InvalidArgumentException",
-          "A message from the master needs a recipientClientId.",
+          "A message from the master needs a recipientClientId (no storage session is open).",
         );
         return;
       }
-      recipient = message.recipientClientId;
+      recipient = storageKey;
       text = relayedEvent(message);
     }
     const target = session.connections.get(recipient);
@@ -351,7 +372,7 @@ export class SignalingRelay {
     // A newer offer from the same sender replaces the one still waiting.
     const kept = offerFrom ? queue.filter((p) => p.offerFrom !== offerFrom) : queue;
     const tooManyRecipients = !session.pending.has(recipient) &&
-      session.pending.size >= this.limits.maxViewers + 1;
+      session.pending.size >= this.limits.maxViewers + 2;
     if (kept.length >= this.limits.maxPendingPerClient || tooManyRecipients) {
       from.refuse(
         message.correlationId,
@@ -380,6 +401,11 @@ export class SignalingRelay {
     if (session.connections.size === 0 && session.pending.size === 0) {
       this.#sessions.delete(session.channel.arn);
     }
+  }
+
+  /** Whether the channel's master is connected (its socket open). */
+  hasMaster(channelArn: string): boolean {
+    return this.#sessions.get(channelArn)?.connections.get(masterKey)?.isOpen ?? false;
   }
 
   /** Connections of one channel, or of all channels. */

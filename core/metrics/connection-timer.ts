@@ -13,6 +13,7 @@ export const phases = [
   "getIceServerConfig",
   "connectWebSocket",
   "joinStorageSession",
+  "storageOffer",
   "gatherHostCandidates",
   "gatherSrflxCandidates",
   "gatherRelayCandidates",

@@ -8,6 +8,7 @@ export const phaseLabels: Record<Phase, string> = {
   getIceServerConfig: "get ICE server config",
   connectWebSocket: "connect WebSocket",
   joinStorageSession: "join storage session",
+  storageOffer: "storage peer's offer",
   gatherHostCandidates: "gather host candidates",
   gatherSrflxCandidates: "gather srflx candidates",
   gatherRelayCandidates: "gather relay candidates",

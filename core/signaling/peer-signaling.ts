@@ -16,10 +16,21 @@ export interface PeerSignalingEvents {
 type Listener<E extends keyof PeerSignalingEvents> = (...args: PeerSignalingEvents[E]) => void;
 
 export interface PeerSignaling {
-  /** No recipient: to the master (a viewer's send) or to the storage peer (a master's). */
+  /**
+   * No recipient: to the master (a viewer's send) or to the storage peer (a master's). With a
+   * correlation id, a message the service refuses comes back as a STATUS_RESPONSE.
+   */
   sendSdpOffer(offer: SessionDescription, recipientClientId?: string): void;
-  sendSdpAnswer(answer: SessionDescription, recipientClientId?: string): void;
-  sendIceCandidate(candidate: IceCandidate, recipientClientId?: string): void;
+  sendSdpAnswer(
+    answer: SessionDescription,
+    recipientClientId?: string,
+    correlationId?: string,
+  ): void;
+  sendIceCandidate(
+    candidate: IceCandidate,
+    recipientClientId?: string,
+    correlationId?: string,
+  ): void;
   // One signature per event (not one generic): an EventEmitter's typed `on` is assignable to
   // each of them.
   on(event: "sdpOffer", listener: Listener<"sdpOffer">): unknown;

@@ -93,12 +93,12 @@ export async function startHostileViewer(options: {
   const messageFlood = () => {
     if (over()) return;
     // The biggest the master takes (what its SDP announced), however big our own bound.
-    message ??= new Uint8Array(Math.min(maxMessageBytes, offer.dataChannel.maxMessageSize()));
+    message ??= new Uint8Array(Math.min(maxMessageBytes, offer.dataChannel!.maxMessageSize()));
     try {
       while (
-        offer.dataChannel.isOpen() && offer.dataChannel.bufferedAmount() < maxBufferedMessageBytes
+        offer.dataChannel!.isOpen() && offer.dataChannel!.bufferedAmount() < maxBufferedMessageBytes
       ) {
-        if (!offer.dataChannel.sendMessageBinary(message as Buffer)) break;
+        if (!offer.dataChannel!.sendMessageBinary(message as Buffer)) break;
         stats.messages++;
       }
     } catch { /* closed under us */ }

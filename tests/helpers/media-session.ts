@@ -35,7 +35,8 @@ export interface MasterSetup {
 export async function startMaster(
   channel: string,
   options: Partial<Omit<StartMasterOptions, "target" | "channel" | "source">> & {
-    source?: SourceSettings;
+    /** Settings to open, or a source opened already. */
+    source?: SourceSettings | MediaSource;
     endpointUrl?: string;
   } = {},
 ): Promise<MasterSetup> {
@@ -44,7 +45,7 @@ export async function startMaster(
   const running = await startRunningMaster({
     target,
     channel,
-    source: openSource(settings ?? { fps: 30 }),
+    source: settings && "start" in settings ? settings : openSource(settings ?? { fps: 30 }),
     log: silentLog,
     bindAddress: "127.0.0.1",
     ...masterOptions,

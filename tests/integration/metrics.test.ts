@@ -50,6 +50,7 @@ function assertConnectionPhases(timings: readonly PhaseTiming[], side: Side, ice
     );
   }
   assert.equal(timing(timings, "joinStorageSession").note, "no storage session");
+  assert.equal(timing(timings, "storageOffer").note, "no storage session");
   const signaled = m("connectWebSocket").end;
   // WebRTC starts once signaling is up: offer/answer, then gathering, checks, DTLS, media.
   assert.ok(m("firstFrame").start >= signaled, `${side}: first frame timed before signaling`);
@@ -190,8 +191,9 @@ describe("kvsrtc metrics (the command, from source)", () => {
     );
     for (const side of summary.sides) {
       for (const p of side.phases) {
-        if (p.phase === "joinStorageSession") assert.equal(p.note, "no storage session");
-        else if (p.phase === "gatherRelayCandidates") assert.equal(p.note, "no TURN server");
+        if (p.phase === "joinStorageSession" || p.phase === "storageOffer") {
+          assert.equal(p.note, "no storage session");
+        } else if (p.phase === "gatherRelayCandidates") assert.equal(p.note, "no TURN server");
         else assert.equal(p.count, summary.runs, `${side.role} ${p.phase}: ${JSON.stringify(p)}`);
       }
     }

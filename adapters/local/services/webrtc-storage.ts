@@ -6,6 +6,7 @@ import { type Context, Hono } from "hono";
 import {
   asStorageError,
   invalidArgument,
+  resourceNotFound,
   ServiceError,
 } from "../../../core/local-endpoint/errors.ts";
 import {
@@ -25,12 +26,28 @@ function join(c: Context<EndpointEnv>, asViewer: boolean) {
     ? requiredString(body, "clientId", clientIdRule)
     : optionalString(body, "clientId", clientIdRule);
   if (clientId !== undefined) checkClientId(clientId);
-  if (channel.mediaStorage.status !== "ENABLED") {
+  const { registry, relay, storage } = c.var.endpoint;
+  const streamArn = channel.mediaStorage.streamArn;
+  if (channel.mediaStorage.status !== "ENABLED" || !streamArn) {
     throw invalidArgument(
       `The channel ${channel.name} is not mapped to a stream: enable media storage with UpdateMediaStorageConfiguration.`,
     );
   }
-  // Accepted. The storage peer that then sends its SDP offer is not built yet.
+  if (registry.findStream(streamArn)?.status !== "ACTIVE") {
+    throw resourceNotFound(
+      `The stream ${streamArn} mapped to channel ${channel.name} is not found.`,
+    );
+  }
+  // AWS's error for a join with no master on the channel is not documented: a guess.
+  if (!relay.hasMaster(channel.arn)) {
+    throw resourceNotFound(`No master is connected to the channel ${channel.name}.`);
+  }
+  if (clientId !== undefined) {
+    // The media server forwarding the master's media to a viewer is not built.
+    throw invalidArgument("Joining a storage session as a viewer is not supported here.");
+  }
+  // Accepted: the storage peer now sends its SDP offer to the master over the relay.
+  storage.join(channel, streamArn);
   return c.json({});
 }
 
