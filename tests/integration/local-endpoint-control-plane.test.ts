@@ -256,11 +256,19 @@ describe("local endpoint control plane, with the AWS SDK v3 clients", () => {
       }),
     );
     assert.deepEqual(ResourceEndpointList?.map((e) => e.Protocol), ["WSS", "HTTPS", "WEBRTC"]);
-    const joined = await storage.send(new JoinStorageSessionCommand({ channelArn: ChannelARN }));
-    assert.equal(joined.$metadata.httpStatusCode, 200);
-    await storage.send(
-      new JoinStorageSessionAsViewerCommand({ channelArn: ChannelARN, clientId: "v1" }),
+    // A mapped channel joins once its master is connected (tests/integration/storage-*.test.ts);
+    // with none, the endpoint's storage peer has no one to offer to, as a master or a viewer.
+    const noMaster = await rejection(
+      storage.send(new JoinStorageSessionCommand({ channelArn: ChannelARN })),
     );
+    assert.equal(noMaster.name, "ResourceNotFoundException");
+    assert.match(noMaster.message, /No master is connected/);
+    const asViewer = await rejection(
+      storage.send(
+        new JoinStorageSessionAsViewerCommand({ channelArn: ChannelARN, clientId: "v1" }),
+      ),
+    );
+    assert.equal(asViewer.name, "ResourceNotFoundException", String(asViewer));
 
     const inUse = await rejection(kvs.send(new DeleteStreamCommand({ StreamARN })));
     assert.ok(inUse instanceof ResourceInUseException);
