@@ -1,9 +1,11 @@
 /**
  * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1)
- * and Opus, plus a data channel, as the KVS viewers do. Tracks carry our own RTCP out (NACK,
- * PLI, RR) and bring raw RTP in.
+ * and Opus, plus a data channel, as the KVS viewers do, with transport-cc on both, as browsers
+ * offer it. Tracks carry our own RTCP out (NACK, PLI, RR, transport-cc feedback) and bring raw
+ * RTP in.
  */
 import ndc, { type DataChannel } from "node-datachannel";
+import { transportCcExtmapLine, transportCcFeedbackLine } from "../../core/sdp/transport-cc.ts";
 import type { SessionDescription } from "../aws/mod.ts";
 import { MediaTrack } from "./media-track.ts";
 import type { Peer } from "./peer.ts";
@@ -16,6 +18,8 @@ const h264Offers: [number, string][] = [
   [108, "640032"],
 ];
 const opusPayloadType = 111;
+/** The transport-wide sequence number's extension id we offer (Chromium offers 3 as well). */
+export const offeredTransportCcId = 3;
 
 /** The data channel label the KVS SDKs use. */
 export const dataChannelLabel = "kvsDataChannel";
@@ -34,9 +38,13 @@ export function makeViewerOffer(peer: Peer): Offer {
       pt,
       `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId}`,
     );
+    video.parseSdpLine(transportCcFeedbackLine(pt));
   }
+  video.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
   const audio = new ndc.Audio("1", "RecvOnly");
   audio.addOpusCodec(opusPayloadType);
+  audio.parseSdpLine(transportCcFeedbackLine(opusPayloadType));
+  audio.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
   const videoTrack = new MediaTrack(peer.pc.addTrack(video), "video", 0, 90000);
   const audioTrack = new MediaTrack(peer.pc.addTrack(audio), "audio", opusPayloadType, 48000);
   const dataChannel = peer.pc.createDataChannel(dataChannelLabel);
