@@ -49,6 +49,11 @@ export class AimdRateControl {
     return this.bps;
   }
 
+  /** A probe showed the path carries `bps`: the rate goes up to it (never down). */
+  raiseTo(bps: number): void {
+    this.bps = Math.min(this.maxBps, Math.max(this.bps, bps));
+  }
+
   #increase(deliveredBps: number, elapsedMs: number): void {
     if (deliveredBps > this.#capacity.upperBps) this.#capacity.reset(); // the path got wider
     let next: number;

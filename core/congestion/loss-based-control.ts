@@ -22,6 +22,11 @@ export class LossBasedControl {
     this.bps = initialBps;
   }
 
+  /** A probe showed the path carries `bps`: taken while the latest sample's loss is low. */
+  raiseTo(bps: number): void {
+    if (this.lossFraction < lowLoss) this.bps = Math.max(this.bps, bps);
+  }
+
   /** One feedback's counts of packets newly reported lost and received. */
   update(lost: number, received: number, delayBasedBps: number): number {
     this.#lost += lost;
