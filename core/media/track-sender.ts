@@ -5,11 +5,12 @@
  * each packet that went out passing the sender-report reporter and the NACK responder; RTCP
  * from the viewer is parsed once and dispatched to the NACK responder, the keyframe handler
  * and the receiver statistics. What goes on the wire goes through the pacer, NACK resends
- * first, then the sequencer's frames.
+ * first, then the sequencer's frames. With transport-cc, every packet carries its connection's
+ * transport-wide number and is recorded for the connection's bandwidth estimate.
  */
 import { parseRtcp } from "../rtcp/parse.ts";
 import type { FrameRing } from "./frame-ring.ts";
-import { HeaderExtensions } from "./send/header-extensions.ts";
+import { HeaderExtensions, type TrackTransportCc } from "./send/header-extensions.ts";
 import { KeyframeHandler } from "./send/keyframe-handler.ts";
 import { NackResponder } from "./send/nack-responder.ts";
 import { SendPacer, type TurnScheduler } from "./send/pacer.ts";
@@ -19,6 +20,7 @@ import { ReceiverFeedback } from "./send/receiver-feedback.ts";
 import { SenderReporter } from "./send/sender-reporter.ts";
 import { newSenderStats, type TrackSenderStats } from "./send/sender-stats.ts";
 import { RtpSequencer } from "./send/sequencer.ts";
+import { TransportCcStage } from "./send/transport-cc-stage.ts";
 import {
   type OutgoingPacket,
   type SenderClock,
@@ -51,6 +53,13 @@ export interface TrackSenderOptions {
   turns?: TurnScheduler;
   /** The pacer's bytes per turn at most (defaultMaxBytesPerTurn). */
   maxBytesPerTurn?: number;
+  /**
+   * The peer connection's pacer, when its tracks share one (they share its estimate); else
+   * the sender makes its own. Stopping the sender stops it.
+   */
+  pacer?: SendPacer;
+  /** When transport-cc was negotiated for this track. */
+  transportCc?: TrackTransportCc;
   /** Random by default; tests fix them. */
   initialSequenceNumber?: number;
   initialTimestamp?: number;
@@ -78,12 +87,12 @@ export class TrackSender {
     const clock = o.clock ?? systemClock;
     const maxPayload = o.maxPayload ?? defaultMaxPayload;
     const sent = this.#sent.bind(this);
-    const pacer = this.pacer = new SendPacer({
+    const pacer = this.pacer = o.pacer ?? new SendPacer({
       clock,
       turns: o.turns,
       maxBytesPerTurn: o.maxBytesPerTurn,
     });
-    const extensions = new HeaderExtensions();
+    const extensions = new HeaderExtensions(o.transportCc);
     const writer = new RtpPacketWriter({
       ssrc,
       payloadType: o.payloadType,
@@ -121,10 +130,22 @@ export class TrackSender {
       new KeyframeHandler(ssrc, this.#sequencer, stats, clock, o.keyframeRequestIntervalMs),
       new ReceiverFeedback(ssrc, stats, clock),
     ];
+    if (o.transportCc) {
+      this.#stages.push(new TransportCcStage(o.transportCc.congestion, extensions.size));
+    }
   }
 
   get started(): boolean {
     return this.#sequencer.started;
+  }
+
+  /** Whether only keyframes go out (the viewer cannot take the stream); video only. */
+  get keyframesOnly(): boolean {
+    return this.#sequencer.keyframesOnly;
+  }
+
+  set keyframesOnly(only: boolean) {
+    this.#sequencer.keyframesOnly = only;
   }
 
   get retransmitBuffer(): RetransmitBuffer {
