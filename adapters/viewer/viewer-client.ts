@@ -17,6 +17,8 @@ import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
 import { refusalReason } from "../../core/sdp/refusal.ts";
+import { parseMediaSections } from "../../core/sdp/offer.ts";
+import { answeredTransportCc } from "../../core/sdp/transport-cc.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
@@ -111,6 +113,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
         this.close(`the master's answer could not be applied: ${(error as Error).message}`);
         return;
       }
+      this.#takeTransportCc(answer.sdp);
       for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
       for (const c of held.release("ours")) signaling.sendIceCandidate(c);
     };
@@ -226,6 +229,17 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#audio.close();
     this.peer.close();
     this.emit("closed", reason);
+  }
+
+  /** Feedback goes out when the master answered transport-cc (a master may not). */
+  #takeTransportCc(answer: string) {
+    let id;
+    try {
+      id = answeredTransportCc(parseMediaSections(answer));
+    } catch {
+      return; // libdatachannel took the answer: what it cannot say is only no transport-cc
+    }
+    if (id !== undefined) this.#receiver.enableTransportCc(id);
   }
 
   #closeFloodedDataChannel() {

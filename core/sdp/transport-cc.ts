@@ -18,6 +18,20 @@ export function offeredTransportCc(section: MediaSection, payloadType: number): 
   return id !== undefined && id >= 1 && id <= maxOneByteId ? id : undefined;
 }
 
+/**
+ * The extension id an answer gives transport-cc in any of its sections (a bundled connection
+ * has one transport-wide numbering), or undefined when it answered without it.
+ */
+export function answeredTransportCc(sections: readonly MediaSection[]): number | undefined {
+  for (const section of sections) {
+    for (const format of section.formats) {
+      const id = offeredTransportCc(section, format.payloadType);
+      if (id !== undefined) return id;
+    }
+  }
+  return undefined;
+}
+
 /** The section's line that maps the transport-wide sequence number (offer or answer). */
 export function transportCcExtmapLine(extensionId: number): string {
   return `a=extmap:${extensionId} ${transportWideSequenceUri}`;
