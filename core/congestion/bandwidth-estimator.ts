@@ -30,6 +30,8 @@ export interface BandwidthEstimatorOptions {
 }
 
 const referenceTimeWrap = 1 << 24;
+/** How long a probe's rate stands for what the path delivers: a GOP or two. */
+const probeLifetimeMs = 2000;
 
 export class BandwidthEstimator {
   readonly #history = new SendHistory();
@@ -51,6 +53,8 @@ export class BandwidthEstimator {
    * its estimate stays near what it can use (Infinity: no bound).
    */
   probeCeilingBps = Infinity;
+  #probeBps = NaN;
+  #probeAtMs = -Infinity;
 
   constructor(options: BandwidthEstimatorOptions = {}) {
     const { initialBps = 1_000_000, minBps = 100_000, maxBps = 20_000_000 } = options;
@@ -111,13 +115,21 @@ export class BandwidthEstimator {
       if (this.#groups.add(sentAtMs, arrivalMs)) this.#onGroupDelay();
       history.forget(slot);
     }
-    const delayBps = this.#delayBased.update(this.#detector.usage, this.#delivered.bps, nowMs);
     const probeBps = Math.min(this.#probes.takeRateBps(), this.probeCeilingBps);
+    if (probeBps > 0) {
+      this.#probeBps = probeBps;
+      this.#probeAtMs = nowMs;
+    }
+    // A probe is what the path delivered while its train queued, which the window's average
+    // (idle time included) understates for a sender limited by its source.
+    const recentProbeBps = nowMs - this.#probeAtMs <= probeLifetimeMs ? this.#probeBps : NaN;
+    const deliveredBps = Math.max(this.#delivered.bps, recentProbeBps || 0) || NaN;
+    const delayBps = this.#delayBased.update(this.#detector.usage, deliveredBps, nowMs);
     if (probeBps > delayBps && this.#detector.usage !== "overusing") {
       this.#delayBased.raiseTo(probeBps);
       this.#lossBased.raiseTo(probeBps);
     }
-    const lossBps = this.#lossBased.update(lost, received, this.#delayBased.bps);
+    const lossBps = this.#lossBased.update(lost, received, this.#delayBased.bps, nowMs);
     this.#updateEstimate(Math.min(this.#delayBased.bps, lossBps));
   }
 

@@ -17,6 +17,21 @@ export const recoveryMargin = 1.2;
 /** A probe may show up to this much more than the stream's bitrate (see probeCeilingBps). */
 const probeHeadroom = 1.5;
 
+/** What one peer connection's congestion control says now (the library's estimate event). */
+export interface BandwidthEstimate {
+  /** Bits per second the path to the peer is estimated to carry. */
+  estimateBps: number;
+  /** Its delay-based and loss-based parts, and the loss fraction of the latest sample. */
+  delayBasedBps: number;
+  lossBasedBps: number;
+  lossFraction: number;
+  usage: "normal" | "overusing" | "underusing";
+  /** The stream's own bitrate it is weighed against; NaN while not known. */
+  streamBps: number;
+  /** Whether the peer gets keyframes only. */
+  keyframesOnly: boolean;
+}
+
 export interface PeerCongestionOptions {
   /** Monotonic milliseconds. */
   now(): number;
@@ -42,6 +57,19 @@ export class PeerCongestion {
   constructor(options: PeerCongestionOptions) {
     this.#o = options;
     this.estimator = new BandwidthEstimator(options.estimator);
+  }
+
+  get estimate(): BandwidthEstimate {
+    const { usage, delayBasedBps, lossBasedBps, lossFraction } = this.estimator.state;
+    return {
+      estimateBps: this.estimator.estimateBps,
+      delayBasedBps,
+      lossBasedBps,
+      lossFraction,
+      usage,
+      streamBps: this.#o.streamBps(),
+      keyframesOnly: this.keyframesOnly,
+    };
   }
 
   /** The transport-wide sequence number the next packet carries. */
