@@ -270,6 +270,8 @@ export class H264Depacketizer {
     const first = this.#packet(start)!;
     const timestamp = first.timestamp;
     this.#letGoThrough(end);
+    // Padding only (a sender's bandwidth probe, as Chromium sends with transport-cc): no frame.
+    if (payloads.every((p) => p.length === 0)) return;
     let au: DepacketizedAccessUnit;
     try {
       au = assembleAccessUnit(payloads, timestamp, start & 0xffff, end & 0xffff);
