@@ -16,6 +16,7 @@ import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
+import type { TrackKind } from "../../core/media/media-frame.ts";
 import { refusalReason } from "../../core/sdp/refusal.ts";
 import { parseMediaSections } from "../../core/sdp/offer.ts";
 import { answeredTransportCc } from "../../core/sdp/transport-cc.ts";
@@ -43,7 +44,15 @@ export interface ViewerClientOptions {
    * SDKs do), instead of once the answer is applied.
    */
   trickleEarly?: boolean;
+  /**
+   * TEST ONLY: wraps how arrived packets reach the receive chain (a receive-side bottleneck,
+   * adapters/viewer/test-bottleneck.ts); they go straight there without it.
+   */
+  arrivals?: (deliver: PacketIntake) => PacketIntake;
 }
+
+/** Hands one packet that arrived on a track to the receive chain. */
+export type PacketIntake = (track: TrackKind, packet: Uint8Array) => void;
 
 export interface ViewerClientEvents {
   /** A frame not received before, in order. */
@@ -145,8 +154,13 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
             "arrival so far",
         ),
     );
-    this.#video.onPacket((p) => this.#packets.arrived("video", p));
-    this.#audio.onPacket((p) => this.#packets.arrived("audio", p));
+    const deliver: PacketIntake = (track, p) => {
+      this.#receiver.arrived(p);
+      this.#packets.arrived(track, p);
+    };
+    const intake = options.arrivals?.(deliver) ?? deliver;
+    this.#video.onPacket((p) => intake("video", p));
+    this.#audio.onPacket((p) => intake("audio", p));
     this.#video.onOpen(() => this.peer.trackOpened());
     this.#audio.onOpen(() => this.peer.trackOpened());
     this.#dataChannel.onOpen(() => this.emit("dataChannelOpen"));

@@ -120,17 +120,29 @@ export class BandwidthEstimator {
       this.#probeBps = probeBps;
       this.#probeAtMs = nowMs;
     }
-    // A probe is what the path delivered while its train queued, which the window's average
-    // (idle time included) understates for a sender limited by its source.
     const recentProbeBps = nowMs - this.#probeAtMs <= probeLifetimeMs ? this.#probeBps : NaN;
-    const deliveredBps = Math.max(this.#delivered.bps, recentProbeBps || 0) || NaN;
-    const delayBps = this.#delayBased.update(this.#detector.usage, deliveredBps, nowMs);
+    const delayBps = this.#delayBased.update(
+      this.#detector.usage,
+      this.#delivered.bps,
+      recentProbeBps,
+      nowMs,
+    );
     if (probeBps > delayBps && this.#detector.usage !== "overusing") {
       this.#delayBased.raiseTo(probeBps);
       this.#lossBased.raiseTo(probeBps);
     }
     const lossBps = this.#lossBased.update(lost, received, this.#delayBased.bps, nowMs);
     this.#updateEstimate(Math.min(this.#delayBased.bps, lossBps));
+  }
+
+  /**
+   * Puts the estimate at `bps`, as if a probe had shown it (within the bounds, never above a
+   * REMB): for a sender that knows what it is about to send before any feedback came.
+   */
+  startAt(bps: number): void {
+    this.#delayBased.raiseTo(bps);
+    this.#lossBased.raiseTo(bps);
+    this.#updateEstimate(Math.min(this.#delayBased.bps, this.#lossBased.bps));
   }
 
   /** A receiver's REMB: the estimate is kept at or below it from now on. */

@@ -53,6 +53,8 @@ export class PeerCongestion {
   #lowSinceMs = NaN;
   /** The last feedback's count and base: the same message reaching two tracks counts once. */
   #lastFeedback = -1;
+  /** Whether the estimate was started at the stream's bitrate (once that is known). */
+  #started = false;
 
   constructor(options: PeerCongestionOptions) {
     this.#o = options;
@@ -92,6 +94,12 @@ export class PeerCongestion {
       this.#lastFeedback = id;
       const streamBps = this.#o.streamBps();
       this.estimator.probeCeilingBps = streamBps > 0 ? streamBps * probeHeadroom : Infinity;
+      if (!this.#started && streamBps > 0) {
+        // The path is taken to carry the stream until feedback shows otherwise: a start
+        // below it would hold a viewer to keyframes only on a path that was never tried.
+        this.estimator.startAt(streamBps * probeHeadroom);
+        this.#started = true;
+      }
       this.estimator.onFeedback(rtcp.packet, this.#o.now());
     } else if (rtcp.kind === "remb") {
       this.estimator.onRemb(rtcp.packet.bitrate);

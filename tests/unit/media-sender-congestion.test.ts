@@ -147,3 +147,15 @@ describe("transport-cc on the send path", () => {
     assert.equal(congestion.keyframesOnly, false);
   });
 });
+
+describe("the connection's estimate at the start", () => {
+  test("the first feedback puts it above the stream's bitrate: a path not tried is not low", () => {
+    const { congestion, a, sent, feed } = setup({ streamBps: 3_000_000 });
+    a.start();
+    feed(3);
+    assert.equal(congestion.estimator.estimateBps, 1_000_000, "the estimator's own start");
+    a.handleRtcp(allArrived(0, sent.length, 0));
+    assert.ok(congestion.estimator.estimateBps >= 3_000_000, `${congestion.estimate.estimateBps}`);
+    assert.equal(congestion.keyframesOnly, false);
+  });
+});

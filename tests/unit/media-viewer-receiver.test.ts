@@ -209,7 +209,9 @@ describe("viewer receiver: transport-cc feedback", () => {
     receiver.enableTransportCc(3);
     for (const [twcc, at] of [[10, 1], [11, 3], [13, 7]]) {
       clock.now = at;
-      receiver.receive("video", withTwcc(twcc, twcc));
+      const packet = withTwcc(twcc, twcc);
+      receiver.arrived(packet);
+      receiver.receive("video", packet);
     }
     runUntil(99);
     assert.equal(of("transportCc").length, 0, "not before 100 ms");
@@ -229,6 +231,7 @@ describe("viewer receiver: transport-cc feedback", () => {
 
   test("not negotiated: the extension is ignored and no feedback goes out", () => {
     const { receiver, runUntil, of } = setup();
+    receiver.arrived(withTwcc(1, 1));
     receiver.receive("video", withTwcc(1, 1));
     runUntil(500);
     assert.equal(of("transportCc").length, 0);

@@ -100,15 +100,20 @@ export class ViewerReceiver {
     this.#transportCc = { extensionId, recorder: new TransportCcRecorder(), sentAt };
   }
 
+  /**
+   * A packet's arrival, for transport-cc: call it as the packet arrives, before it waits for
+   * its turn to be received, so the feedback reports the network's delay and not ours.
+   */
+  arrived(packet: Uint8Array): void {
+    const twcc = this.#transportCc;
+    if (!twcc || isRtcp(packet)) return;
+    const sequenceNumber = readTransportWideSequence(packet, twcc.extensionId);
+    if (sequenceNumber >= 0) twcc.recorder.onPacketReceived(sequenceNumber, this.#now());
+  }
+
   /** One packet that arrived on a track. */
   receive(track: TrackKind, packet: Uint8Array): void {
-    const now = this.#now();
-    const twcc = this.#transportCc;
-    if (twcc && !isRtcp(packet)) {
-      const sequenceNumber = readTransportWideSequence(packet, twcc.extensionId);
-      if (sequenceNumber >= 0) twcc.recorder.onPacketReceived(sequenceNumber, now);
-    }
-    (track === "video" ? this.video : this.audio).receive(packet, now);
+    (track === "video" ? this.video : this.audio).receive(packet, this.#now());
   }
 
   /** Gives up what waited too long and sends the NACK, PLI, reports and feedback now due. */
