@@ -44,6 +44,8 @@ export interface ViewerClientOptions {
    * SDKs do), instead of once the answer is applied.
    */
   trickleEarly?: boolean;
+  /** Offer transport-cc, as browsers do (default true; false: the master sends as without it). */
+  transportCc?: boolean;
   /**
    * TEST ONLY: wraps how arrived packets reach the receive chain (a receive-side bottleneck,
    * adapters/viewer/test-bottleneck.ts); they go straight there without it.
@@ -141,7 +143,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       if (options.trickleEarly || this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
       else held.hold("ours", c);
     });
-    const offer = makeViewerOffer(this.peer);
+    const offer = makeViewerOffer(this.peer, { transportCc: options.transportCc });
     this.#video = offer.video;
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;

@@ -31,20 +31,24 @@ export interface Offer {
   dataChannel: DataChannel;
 }
 
-export function makeViewerOffer(peer: Peer): Offer {
+/** `transportCc: false` leaves transport-cc out of the offer (the benchmark's figures without it). */
+export function makeViewerOffer(peer: Peer, options: { transportCc?: boolean } = {}): Offer {
+  const transportCc = options.transportCc ?? true;
   const video = new ndc.Video("0", "RecvOnly");
   for (const [pt, profileLevelId] of h264Offers) {
     video.addH264Codec(
       pt,
       `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId}`,
     );
-    video.parseSdpLine(transportCcFeedbackLine(pt));
+    if (transportCc) video.parseSdpLine(transportCcFeedbackLine(pt));
   }
-  video.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
   const audio = new ndc.Audio("1", "RecvOnly");
   audio.addOpusCodec(opusPayloadType);
-  audio.parseSdpLine(transportCcFeedbackLine(opusPayloadType));
-  audio.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
+  if (transportCc) {
+    video.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
+    audio.parseSdpLine(transportCcFeedbackLine(opusPayloadType));
+    audio.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
+  }
   const videoTrack = new MediaTrack(peer.pc.addTrack(video), "video", 0, 90000);
   const audioTrack = new MediaTrack(peer.pc.addTrack(audio), "audio", opusPayloadType, 48000);
   const dataChannel = peer.pc.createDataChannel(dataChannelLabel);
