@@ -6,8 +6,8 @@
  * a delay-based AIMD rate, while the losses it reports drive a loss-based one. The estimate
  * is the lower of the two, capped by the receiver's REMB when it sends one. Trains of packets
  * the sender marks as probe clusters (its keyframes: probe-clusters.ts) may raise both to the
- * rate they arrived at, up to `probeCeilingBps`. Time is the
- * caller's (`nowMs` on every call), so tests run it on a fake clock.
+ * rate they arrived at, up to `probeCeilingBps`. Time is the caller's (`nowMs` on every
+ * call), so tests run it on a fake clock.
  */
 import type { TransportCcFeedback } from "../rtcp/transport-cc.ts";
 import { referenceTimeUnitUs } from "../rtcp/transport-cc.ts";
