@@ -25,6 +25,10 @@ export {
   type LocalEndpoint,
   startLocalEndpoint,
 } from "./adapters/local/mod.ts";
+/** A master's `bandwidthEstimate` event gives one per viewer (transport-cc negotiated). */
 export { Master } from "./adapters/master/master.ts";
+export type { BandwidthEstimate } from "./core/congestion/peer-congestion.ts";
+export { BandwidthEstimator } from "./core/congestion/bandwidth-estimator.ts";
+export { buildTransportCc, parseTransportCc } from "./core/rtcp/transport-cc.ts";
 export { ViewerClient } from "./adapters/viewer/viewer-client.ts";
 export { openSource } from "./adapters/media/open-source.ts";

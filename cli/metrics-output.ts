@@ -6,6 +6,7 @@ import type { Options } from "./command.ts";
 import type { ConnectionTimer, Phase } from "../core/metrics/connection-timer.ts";
 import { phaseLabels } from "../core/metrics/phase-labels.ts";
 import {
+  type BandwidthRecord,
   type ConnectionRecord,
   connectionRecord,
   type Side,
@@ -79,12 +80,34 @@ export function summaryTable(record: SummaryRecord): string {
   return lines.join("\n");
 }
 
+/** Bits per second for people: "1.25 Mbit/s". */
+export function bitrateText(bps: number): string {
+  return `${(bps / 1e6).toFixed(2)} Mbit/s`;
+}
+
+const bandwidthEvents: Record<BandwidthRecord["event"], string> = {
+  periodic: "now",
+  keyframesOnly: "keyframes only from now on",
+  everyFrame: "every frame again",
+  left: "when it left",
+};
+
+export function bandwidthLine(record: BandwidthRecord): string {
+  const stream = record.streamBps === undefined ? "" : `, stream ${bitrateText(record.streamBps)}`;
+  return `bandwidth (master, viewer ${record.clientId}, channel ${record.channel}, ` +
+    `${bandwidthEvents[record.event]}): estimate ${bitrateText(record.estimateBps)} ` +
+    `(delay-based ${bitrateText(record.delayBasedBps)}, loss-based ` +
+    `${bitrateText(record.lossBasedBps)}, ${(record.lossFraction * 100).toFixed(1)}% lost, ` +
+    `${record.usage})${stream}${record.keyframesOnly ? ", keyframes only" : ""}`;
+}
+
 /** The `--metrics` flag of master and viewer. */
 export const metricsOption: Options = {
   metrics: {
     type: "boolean",
-    help: "print how long each connection phase took, per connection once it is up " +
-      "(with --json: one JSON object per connection)",
+    help: "print how long each connection phase took, per connection once it is up, and " +
+      "on a master each viewer's bandwidth estimate every 10 s, when its adaptation " +
+      "changes and when it leaves (with --json: one JSON object per line)",
   },
 };
 

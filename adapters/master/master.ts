@@ -18,6 +18,7 @@ import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { type PeerIdentity, peerKey, PeerSession } from "./peer-session.ts";
+import type { BandwidthEstimate } from "../../core/congestion/peer-congestion.ts";
 
 export interface MasterOptions {
   signaling: PeerSignaling;
@@ -37,6 +38,11 @@ export interface MasterOptions {
   connectTimeoutMs?: number;
   /** The longest a peer's candidates wait for our answer to reach it (PeerSession). */
   candidateHoldMs?: number;
+  /**
+   * A viewer whose bandwidth estimate stays below the stream's bitrate gets keyframes only,
+   * until it recovers (default true; false: the estimate is only reported).
+   */
+  adaptation?: boolean;
 }
 
 export interface MasterEvents {
@@ -50,6 +56,11 @@ export interface MasterEvents {
   storageConnected: [];
   storageLeft: [reason: string, storage: PeerSession];
   message: [clientId: string, text: string];
+  /**
+   * A viewer's bandwidth estimate, after each of its transport-cc feedbacks (about every
+   * 100 ms) or REMBs; only for viewers that negotiated transport-cc.
+   */
+  bandwidthEstimate: [clientId: string, estimate: BandwidthEstimate];
 }
 
 /** How the correlation ids of what goes to the storage peer start. */
@@ -166,6 +177,7 @@ export class Master extends EventEmitter<MasterEvents> {
       sendCandidate: (c) => signaling.sendIceCandidate(c, to, correlationId),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
+      adaptation: this.#o.adaptation,
     });
     const key = session.key;
     // A viewer's connection waits for no storage peer's offer (its fork may predate it).
@@ -185,6 +197,10 @@ export class Master extends EventEmitter<MasterEvents> {
     this.viewers.set(clientId, viewer);
     viewer.on("connected", () => this.emit("viewerConnected", clientId));
     viewer.on("message", (text) => this.emit("message", clientId, text));
+    viewer.on(
+      "bandwidthEstimate",
+      (estimate) => this.emit("bandwidthEstimate", clientId, estimate),
+    );
     viewer.once("closed", (reason) => {
       if (this.viewers.get(clientId) === viewer) {
         this.viewers.delete(clientId);

@@ -2,13 +2,18 @@
  * The master's session with one peer (a viewer, or the storage session's media server): its
  * peer connection, one sender per track reading the shared frame rings, the data channel (each
  * message is answered with an echo), a sender report every second, and a deadline to connect.
- * Everything it holds goes in close().
+ * Its tracks share one pacer; with transport-cc negotiated they share one transport-wide
+ * numbering and bandwidth estimate, which sets the pacer's rate and, with adaptation, whether
+ * the peer gets keyframes only. Everything it holds goes in close().
  */
 import { EventEmitter } from "node:events";
 import type { DataChannel } from "node-datachannel";
 import type { Broadcast } from "../../core/media/broadcast.ts";
 import type { TrackKind } from "../../core/media/media-frame.ts";
 import { TrackSender } from "../../core/media/track-sender.ts";
+import { SendPacer } from "../../core/media/send/pacer.ts";
+import { systemClock } from "../../core/media/send/stage.ts";
+import { type BandwidthEstimate, PeerCongestion } from "../../core/congestion/peer-congestion.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
@@ -49,6 +54,8 @@ export interface PeerSessionOptions {
   connectTimeoutMs: number;
   /** The longest the peer's candidates wait for our answer to reach it (see acceptsCandidates). */
   candidateHoldMs: number;
+  /** Keyframes only for a peer whose estimate cannot take the stream (default true). */
+  adaptation?: boolean;
 }
 
 export interface PeerSessionEvents {
@@ -56,10 +63,17 @@ export interface PeerSessionEvents {
   acceptsCandidates: [];
   connected: [];
   message: [text: string];
+  /** After each transport-cc feedback or REMB, when transport-cc was negotiated. */
+  bandwidthEstimate: [estimate: BandwidthEstimate];
   closed: [reason: string];
 }
 
 const senderReportIntervalMs = 1000;
+/**
+ * The pacer runs this much faster than the estimate, as libwebrtc's does: a frame's packets
+ * are spread out, not held back, and a keyframe's train still probes above the estimate.
+ */
+const pacingFactor = 2.5;
 
 /**
  * A viewer's RTCP waiting for its turn, per track: it sends a few packets a second (a receiver
@@ -86,6 +100,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   readonly timer: ConnectionTimer;
   readonly peer: Peer;
   readonly senders = new Map<TrackKind, { sender: TrackSender; track: MediaTrack }>();
+  /** The connection's congestion control, when transport-cc was negotiated. */
+  congestion?: PeerCongestion;
+  /** What every track of the connection sends goes through this one pacer. */
+  readonly pacer = new SendPacer({ clock: systemClock });
   readonly #log: Log;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** RTCP from the peer, handled a budget per turn (a flood of NACKs must not starve us). */
@@ -135,7 +153,12 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
         audioSsrc: ssrcs.audio,
         cname: "kvsrtc",
       });
-      for (const track of [video, audio]) if (track) this.#addSender(track, ssrcs[track.kind], o);
+      if (video?.transportCcId !== undefined || audio?.transportCcId !== undefined) {
+        this.congestion = this.#congestionControl(o);
+      }
+      // Audio first: the shared pacer serves its work in the order added, and an audio packet
+      // must not wait behind a keyframe's train.
+      for (const track of [audio, video]) if (track) this.#addSender(track, ssrcs[track.kind], o);
       o.sendAnswer(answer);
     } catch (error) {
       this.close((error as Error).message);
@@ -191,14 +214,35 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.emit("closed", reason);
   }
 
+  #congestionControl(o: PeerSessionOptions): PeerCongestion {
+    const congestion = new PeerCongestion({
+      now: systemClock.now,
+      streamBps: () => o.broadcast.bitrateBps,
+      adaptation: o.adaptation ?? true,
+      changed: () => {
+        this.pacer.bytesPerSecond = (congestion.estimator.estimateBps * pacingFactor) / 8;
+        const video = this.senders.get("video")?.sender;
+        if (video) video.keyframesOnly = congestion.keyframesOnly;
+        this.emit("bandwidthEstimate", congestion.estimate);
+      },
+    });
+    return congestion;
+  }
+
   #addSender(track: MediaTrack, ssrc: number, o: PeerSessionOptions) {
     const kind = track.kind;
+    const { congestion } = this;
+    const extensionId = track.transportCcId;
     const sender = new TrackSender({
       ring: o.broadcast.ring(kind),
       ssrc,
       payloadType: track.payloadType,
       clockRate: track.clockRate,
       send: (packet) => track.send(packet),
+      pacer: this.pacer,
+      transportCc: congestion && extensionId !== undefined
+        ? { extensionId, congestion }
+        : undefined,
     });
     this.senders.set(kind, { sender, track });
     track.onOpen(() => {

@@ -16,7 +16,10 @@ import type { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { DepacketizedAccessUnit } from "../../core/rtp/h264-depacketizer.ts";
+import type { TrackKind } from "../../core/media/media-frame.ts";
 import { refusalReason } from "../../core/sdp/refusal.ts";
+import { parseMediaSections } from "../../core/sdp/offer.ts";
+import { answeredTransportCc } from "../../core/sdp/transport-cc.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
@@ -43,7 +46,17 @@ export interface ViewerClientOptions {
   trickleEarly?: boolean;
   /** Offer a data channel (default true; the storage session's peer offers none). */
   dataChannel?: boolean;
+  /** Offer transport-cc, as browsers do (default true; false: the master sends as without it). */
+  transportCc?: boolean;
+  /**
+   * TEST ONLY: wraps how arrived packets reach the receive chain (a receive-side bottleneck,
+   * adapters/viewer/test-bottleneck.ts); they go straight there without it.
+   */
+  arrivals?: (deliver: PacketIntake) => PacketIntake;
 }
+
+/** Hands one packet that arrived on a track to the receive chain. */
+export type PacketIntake = (track: TrackKind, packet: Uint8Array) => void;
 
 export interface ViewerClientEvents {
   /** A frame not received before, in order. */
@@ -113,6 +126,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
         this.close(`the master's answer could not be applied: ${(error as Error).message}`);
         return;
       }
+      this.#takeTransportCc(answer.sdp);
       for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
       for (const c of held.release("ours")) signaling.sendIceCandidate(c);
     };
@@ -131,7 +145,10 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       if (options.trickleEarly || this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
       else held.hold("ours", c);
     });
-    const offer = makeViewerOffer(this.peer, options.dataChannel ?? true);
+    const offer = makeViewerOffer(this.peer, {
+      dataChannel: options.dataChannel,
+      transportCc: options.transportCc,
+    });
     this.#video = offer.video;
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;
@@ -144,8 +161,13 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
             "arrival so far",
         ),
     );
-    this.#video.onPacket((p) => this.#packets.arrived("video", p));
-    this.#audio.onPacket((p) => this.#packets.arrived("audio", p));
+    const deliver: PacketIntake = (track, p) => {
+      this.#receiver.arrived(p);
+      this.#packets.arrived(track, p);
+    };
+    const intake = options.arrivals?.(deliver) ?? deliver;
+    this.#video.onPacket((p) => intake("video", p));
+    this.#audio.onPacket((p) => intake("audio", p));
     this.#video.onOpen(() => this.peer.trackOpened());
     this.#audio.onOpen(() => this.peer.trackOpened());
     this.#dataChannel?.onOpen(() => this.emit("dataChannelOpen"));
@@ -228,6 +250,17 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#audio.close();
     this.peer.close();
     this.emit("closed", reason);
+  }
+
+  /** Feedback goes out when the master answered transport-cc (a master may not). */
+  #takeTransportCc(answer: string) {
+    let id;
+    try {
+      id = answeredTransportCc(parseMediaSections(answer));
+    } catch {
+      return; // libdatachannel took the answer: what it cannot say is only no transport-cc
+    }
+    if (id !== undefined) this.#receiver.enableTransportCc(id);
   }
 
   #closeFloodedDataChannel() {

@@ -3,10 +3,16 @@
  * mids and payload types, added BEFORE the offer is applied (otherwise libdatachannel answers
  * with every codec the offer listed), an H.264 format chosen to match the source's profile
  * with packetization-mode 1, and our SSRCs in the answer so RTCP about them reaches our tracks.
+ * A section offering transport-cc gets it answered, with the offer's extension id.
  */
 import ndc from "node-datachannel";
 import { chooseH264Format, h264AnswerParameters } from "../../core/sdp/h264-format.ts";
-import { parseMediaSections } from "../../core/sdp/offer.ts";
+import { type MediaSection, parseMediaSections } from "../../core/sdp/offer.ts";
+import {
+  offeredTransportCc,
+  transportCcExtmapLine,
+  transportCcFeedbackLine,
+} from "../../core/sdp/transport-cc.ts";
 import type { SessionDescription } from "../aws/mod.ts";
 import { MediaTrack } from "./media-track.ts";
 import type { Peer } from "./peer.ts";
@@ -31,6 +37,19 @@ export class OfferError extends Error {
   override name = "OfferError";
 }
 
+/** Answers transport-cc on the media when the section offers it; its extension id, then. */
+function answerTransportCc(
+  media: { parseSdpLine(line: string): void },
+  section: MediaSection,
+  payloadType: number,
+): number | undefined {
+  const id = offeredTransportCc(section, payloadType);
+  if (id === undefined) return undefined;
+  media.parseSdpLine(transportCcExtmapLine(id));
+  media.parseSdpLine(transportCcFeedbackLine(payloadType));
+  return id;
+}
+
 export function answerOffer(peer: Peer, offer: SessionDescription, stream: SendingStream): Answer {
   let sections;
   try {
@@ -53,14 +72,18 @@ export function answerOffer(peer: Peer, offer: SessionDescription, stream: Sendi
       const video = new ndc.Video(section.mid, "SendOnly");
       video.addH264Codec(format.payloadType, h264AnswerParameters(stream.profileLevelId));
       video.addSSRC(stream.videoSsrc, stream.cname, stream.cname, `${stream.cname}-video`);
-      result.video = new MediaTrack(peer.pc.addTrack(video), "video", format.payloadType, 90000);
+      const twcc = answerTransportCc(video, section, format.payloadType);
+      const track = peer.pc.addTrack(video);
+      result.video = new MediaTrack(track, "video", format.payloadType, 90000, twcc);
     } else if (section.kind === "audio" && wantsMedia(section) && !result.audio) {
       const format = section.formats.find((f) => f.codec.toLowerCase() === "opus");
       if (!format) continue; // video only, then
       const audio = new ndc.Audio(section.mid, "SendOnly");
       audio.addOpusCodec(format.payloadType);
       audio.addSSRC(stream.audioSsrc, stream.cname, stream.cname, `${stream.cname}-audio`);
-      result.audio = new MediaTrack(peer.pc.addTrack(audio), "audio", format.payloadType, 48000);
+      const twcc = answerTransportCc(audio, section, format.payloadType);
+      const track = peer.pc.addTrack(audio);
+      result.audio = new MediaTrack(track, "audio", format.payloadType, 48000, twcc);
     }
   }
   if (!result.video && !result.audio) {

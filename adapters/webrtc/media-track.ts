@@ -10,13 +10,22 @@ export class MediaTrack {
   readonly kind: TrackKind;
   readonly payloadType: number;
   readonly clockRate: number;
+  /** The transport-wide sequence number's extension id, when transport-cc was negotiated. */
+  readonly transportCcId?: number;
   readonly #track: Track;
 
-  constructor(track: Track, kind: TrackKind, payloadType: number, clockRate: number) {
+  constructor(
+    track: Track,
+    kind: TrackKind,
+    payloadType: number,
+    clockRate: number,
+    transportCcId?: number,
+  ) {
     this.#track = track;
     this.kind = kind;
     this.payloadType = payloadType;
     this.clockRate = clockRate;
+    this.transportCcId = transportCcId;
   }
 
   /** The node-datachannel track itself (the benchmark's libdatachannel-packetizer baseline). */

@@ -1,10 +1,11 @@
 /**
  * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1)
  * and Opus, plus a data channel, as the KVS viewers do (the storage peer offers none: storage
- * sessions take no data channel, spec §4.2). Tracks carry our own RTCP out (NACK,
- * PLI, RR) and bring raw RTP in.
+ * sessions take no data channel, spec §4.2), with transport-cc on both, as browsers offer it.
+ * Tracks carry our own RTCP out (NACK, PLI, RR, transport-cc feedback) and bring raw RTP in.
  */
 import ndc, { type DataChannel } from "node-datachannel";
+import { transportCcExtmapLine, transportCcFeedbackLine } from "../../core/sdp/transport-cc.ts";
 import type { SessionDescription } from "../aws/mod.ts";
 import { MediaTrack } from "./media-track.ts";
 import type { Peer } from "./peer.ts";
@@ -17,6 +18,8 @@ const h264Offers: [number, string][] = [
   [108, "640032"],
 ];
 const opusPayloadType = 111;
+/** The transport-wide sequence number's extension id we offer (Chromium offers 3 as well). */
+export const offeredTransportCcId = 3;
 
 /** The data channel label the KVS SDKs use. */
 export const dataChannelLabel = "kvsDataChannel";
@@ -28,19 +31,35 @@ export interface Offer {
   dataChannel?: DataChannel;
 }
 
-export function makeViewerOffer(peer: Peer, withDataChannel = true): Offer {
+/**
+ * `dataChannel: false` offers no data channel; `transportCc: false` leaves transport-cc out of the
+ * offer (the benchmark's figures without it).
+ */
+export function makeViewerOffer(
+  peer: Peer,
+  options: { dataChannel?: boolean; transportCc?: boolean } = {},
+): Offer {
+  const transportCc = options.transportCc ?? true;
   const video = new ndc.Video("0", "RecvOnly");
   for (const [pt, profileLevelId] of h264Offers) {
     video.addH264Codec(
       pt,
       `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId}`,
     );
+    if (transportCc) video.parseSdpLine(transportCcFeedbackLine(pt));
   }
   const audio = new ndc.Audio("1", "RecvOnly");
   audio.addOpusCodec(opusPayloadType);
+  if (transportCc) {
+    video.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
+    audio.parseSdpLine(transportCcFeedbackLine(opusPayloadType));
+    audio.parseSdpLine(transportCcExtmapLine(offeredTransportCcId));
+  }
   const videoTrack = new MediaTrack(peer.pc.addTrack(video), "video", 0, 90000);
   const audioTrack = new MediaTrack(peer.pc.addTrack(audio), "audio", opusPayloadType, 48000);
-  const dataChannel = withDataChannel ? peer.pc.createDataChannel(dataChannelLabel) : undefined;
+  const dataChannel = (options.dataChannel ?? true)
+    ? peer.pc.createDataChannel(dataChannelLabel)
+    : undefined;
   peer.pc.setLocalDescription("offer");
   const local = peer.pc.localDescription();
   if (!local || local.type !== "offer") throw new Error("libdatachannel made no offer");

@@ -22,7 +22,14 @@ import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
-import { metricsOption, printConnectionMetrics } from "../metrics-output.ts";
+import {
+  bandwidthLine,
+  bitrateText,
+  metricsOption,
+  printConnectionMetrics,
+} from "../metrics-output.ts";
+import { type BandwidthEvent, bandwidthRecord } from "../../core/metrics/records.ts";
+import type { BandwidthEstimate } from "../../core/congestion/peer-congestion.ts";
 
 /** The upload's status line, with --stream: every 10 s (a master's log is mostly its viewers). */
 const uploadStatusEveryMs = 10_000;
@@ -32,6 +39,9 @@ const uploadStatusEveryMs = 10_000;
  * be simulated in this kernel); the viewer must get every frame whole through NACK.
  */
 const testDropEnv = "KVSRTC_TEST_ONLY_DROP_EVERY_NTH_VIDEO_RTP";
+
+/** How often `--metrics` prints each viewer's bandwidth estimate. */
+const bandwidthPrintIntervalMs = 10_000;
 
 function testDropEvery(env: Record<string, string | undefined>): number | undefined {
   const every = Number(env[testDropEnv]);
@@ -105,6 +115,7 @@ async function runMaster(values: Values): Promise<number> {
       bindAddress: iceBindAddress(target, values["bind-address"] as string | undefined),
       timer,
       storage,
+      adaptation: values["no-adaptation"] !== true,
     }));
   const { session, master } = running;
   const storageJoin = storage ? await joinStorage(running, log) : undefined;
@@ -145,15 +156,50 @@ async function runMaster(values: Values): Promise<number> {
       );
     }
   });
+  const printBandwidth = (clientId: string, event: BandwidthEvent, estimate: BandwidthEstimate) => {
+    if (!values.metrics) return;
+    const record = bandwidthRecord({ channel: settings.channel, clientId, event, estimate });
+    console.log(settings.json ? JSON.stringify(record) : bandwidthLine(record));
+  };
+  /** Per viewer: when its estimate was last printed, and whether it gets keyframes only. */
+  const printedAt = new Map<string, number>();
+  const keyframesOnly = new Map<string, boolean>();
+  master.on("bandwidthEstimate", (id, estimate) => {
+    if (estimate.keyframesOnly !== (keyframesOnly.get(id) ?? false)) {
+      keyframesOnly.set(id, estimate.keyframesOnly);
+      const bitrates = `estimate ${bitrateText(estimate.estimateBps)}, stream ` +
+        bitrateText(estimate.streamBps);
+      log.info(
+        estimate.keyframesOnly
+          ? `viewer ${id} cannot take the stream (${bitrates}): keyframes only`
+          : `viewer ${id} can take the stream again (${bitrates}): every frame`,
+      );
+      printBandwidth(id, estimate.keyframesOnly ? "keyframesOnly" : "everyFrame", estimate);
+      return;
+    }
+    const now = performance.now();
+    if (now - (printedAt.get(id) ?? now - bandwidthPrintIntervalMs) >= bandwidthPrintIntervalMs) {
+      printedAt.set(id, now);
+      printBandwidth(id, "periodic", estimate);
+    }
+  });
   master.on("viewerLeft", (id, reason, viewer) => {
     const video = viewer.senders.get("video")?.sender.stats;
+    const estimate = viewer.congestion?.estimate;
     log.info(
       `viewer ${id} left: ${reason} (${count()})` +
         (video
           ? `; ${video.framesSent} video frames sent, ${video.keyframeRequests} PLI/FIR, ` +
             `${video.keyframeRestarts} keyframe restarts`
+          : "") +
+        (estimate && video
+          ? `; bandwidth estimate ${bitrateText(estimate.estimateBps)}, ` +
+            `${video.framesHeldBack} frames held back (keyframes only)`
           : ""),
     );
+    printedAt.delete(id);
+    keyframesOnly.delete(id);
+    if (estimate) printBandwidth(id, "left", estimate);
   });
   master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
   let stopping = false;
@@ -247,6 +293,12 @@ export const master: Command = {
       help: "also join the channel's storage session, so its stream records it (kvsrtc storage)",
     },
     ...uploadFlags.uploadOptions,
+    "no-adaptation": {
+      type: "boolean",
+      help: "send every frame to every viewer whatever its bandwidth estimate (by default a " +
+        "viewer whose transport-cc estimate stays below the stream's bitrate gets keyframes " +
+        "only until it recovers)",
+    },
     ...bindAddressOption,
     ...metricsOption,
     ...sharedOptions,

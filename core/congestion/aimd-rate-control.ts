@@ -32,8 +32,13 @@ export class AimdRateControl {
     this.bps = initialBps;
   }
 
-  /** One feedback's verdict; `deliveredBps` is NaN while not known. Returns the new rate. */
-  update(usage: BandwidthUsage, deliveredBps: number, nowMs: number): number {
+  /**
+   * One feedback's verdict; `deliveredBps` is NaN while not known. `queuedBps` is the rate a
+   * recent train of packets arrived at while it queued (NaN for none): a cut backs off from it
+   * when it is above `deliveredBps`, whose window (idle time included) understates the path
+   * for a sender its source limits. Returns the new rate.
+   */
+  update(usage: BandwidthUsage, deliveredBps: number, queuedBps: number, nowMs: number): number {
     const elapsedMs = Number.isNaN(this.#lastUpdateMs) ? 0 : nowMs - this.#lastUpdateMs;
     this.#lastUpdateMs = nowMs;
     if (usage === "overusing") this.#state = "decrease";
@@ -41,12 +46,17 @@ export class AimdRateControl {
     else if (this.#state === "hold") this.#state = "increase";
     if (this.#state === "increase") this.#increase(deliveredBps, Math.min(elapsedMs, 1000));
     else if (this.#state === "decrease" && nowMs - this.#lastDecreaseMs >= minDecreaseIntervalMs) {
-      this.#decrease(deliveredBps);
+      this.#decrease(queuedBps > deliveredBps ? queuedBps : deliveredBps);
       this.#lastDecreaseMs = nowMs;
       this.#state = "hold";
     }
     this.bps = Math.min(this.maxBps, Math.max(this.minBps, this.bps));
     return this.bps;
+  }
+
+  /** A probe showed the path carries `bps`: the rate goes up to it (never down). */
+  raiseTo(bps: number): void {
+    this.bps = Math.min(this.maxBps, Math.max(this.bps, bps));
   }
 
   #increase(deliveredBps: number, elapsedMs: number): void {

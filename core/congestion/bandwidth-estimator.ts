@@ -4,16 +4,19 @@
  * packet it sends under its transport-wide sequence number; each feedback gives arrival
  * times, from which packet-group delay variation, a trendline and an over-use detector drive
  * a delay-based AIMD rate, while the losses it reports drive a loss-based one. The estimate
- * is the lower of the two, capped by the receiver's REMB when it sends one. Time is the
- * caller's (`nowMs` on every call), so tests run it on a fake clock.
+ * is the lower of the two, capped by the receiver's REMB when it sends one. Trains of packets
+ * the sender marks as probe clusters (its keyframes: probe-clusters.ts) may raise both to the
+ * rate they arrived at, up to `probeCeilingBps`. Time is the caller's (`nowMs` on every
+ * call), so tests run it on a fake clock.
  */
 import type { TransportCcFeedback } from "../rtcp/transport-cc.ts";
 import { referenceTimeUnitUs } from "../rtcp/transport-cc.ts";
-import { AcknowledgedBitrate } from "./acknowledged-bitrate.ts";
 import { AimdRateControl } from "./aimd-rate-control.ts";
 import { InterGroupDelay } from "./inter-group-delay.ts";
 import { LossBasedControl } from "./loss-based-control.ts";
 import { type BandwidthUsage, OveruseDetector } from "./overuse-detector.ts";
+import { ProbeClusters } from "./probe-clusters.ts";
+import { RateWindow } from "./rate-window.ts";
 import { SendHistory } from "./send-history.ts";
 import { TrendlineFilter } from "./trendline-filter.ts";
 
@@ -27,19 +30,31 @@ export interface BandwidthEstimatorOptions {
 }
 
 const referenceTimeWrap = 1 << 24;
+/** How long a probe's rate stands for what the path delivers: a GOP or two. */
+const probeLifetimeMs = 2000;
 
 export class BandwidthEstimator {
   readonly #history = new SendHistory();
   readonly #groups = new InterGroupDelay();
   readonly #trendline = new TrendlineFilter();
   readonly #detector = new OveruseDetector();
-  readonly #delivered = new AcknowledgedBitrate();
+  /** What the path delivered, by arrival times: half a second of up to 8000 packets/s. */
+  readonly #delivered = new RateWindow({ windowMs: 500, minSpanMs: 100, capacity: 4096 });
+  readonly #probes = new ProbeClusters();
   readonly #delayBased: AimdRateControl;
   readonly #lossBased: LossBasedControl;
   #rembBps = Infinity;
   #referenceMs = NaN; // the latest feedback's reference time, unwrapped, in ms
   #referenceTime = 0; // and as sent, 24 bits
   #estimateBps: number;
+  /**
+   * The most a probe may raise the estimate to. A sender that passes its source through cannot
+   * send more than the source's bitrate, so a probe's rate beyond that is of no use to it and
+   * its estimate stays near what it can use (Infinity: no bound).
+   */
+  probeCeilingBps = Infinity;
+  #probeBps = NaN;
+  #probeAtMs = -Infinity;
 
   constructor(options: BandwidthEstimatorOptions = {}) {
     const { initialBps = 1_000_000, minBps = 100_000, maxBps = 20_000_000 } = options;
@@ -68,9 +83,12 @@ export class BandwidthEstimator {
     };
   }
 
-  /** Every RTP packet sent with a transport-wide sequence number, retransmissions included. */
-  onPacketSent(sequenceNumber: number, sizeBytes: number, nowMs: number): void {
-    this.#history.record(sequenceNumber, sizeBytes, nowMs);
+  /**
+   * Every RTP packet sent with a transport-wide sequence number, retransmissions included;
+   * `probeCluster` (>= 0) when it is part of a probe train, else -1.
+   */
+  onPacketSent(sequenceNumber: number, sizeBytes: number, nowMs: number, probeCluster = -1): void {
+    this.#history.record(sequenceNumber, sizeBytes, nowMs, probeCluster);
   }
 
   onFeedback(feedback: TransportCcFeedback, nowMs: number): void {
@@ -88,13 +106,43 @@ export class BandwidthEstimator {
       }
       received++;
       const arrivalMs = arrivalUs / 1000;
-      this.#delivered.add(arrivalMs, this.#history.sizeBytes(slot));
-      if (this.#groups.add(this.#history.sentAtMs(slot), arrivalMs)) this.#onGroupDelay();
-      this.#history.forget(slot);
+      const history = this.#history;
+      const sentAtMs = history.sentAtMs(slot);
+      this.#delivered.add(arrivalMs, history.sizeBytes(slot));
+      if (history.probeCluster(slot) >= 0) {
+        this.#probes.add(history.probeCluster(slot), sentAtMs, arrivalMs, history.sizeBytes(slot));
+      }
+      if (this.#groups.add(sentAtMs, arrivalMs)) this.#onGroupDelay();
+      history.forget(slot);
     }
-    const delayBps = this.#delayBased.update(this.#detector.usage, this.#delivered.bps, nowMs);
-    const lossBps = this.#lossBased.update(lost, received, delayBps);
-    this.#updateEstimate(Math.min(delayBps, lossBps));
+    const probeBps = Math.min(this.#probes.takeRateBps(), this.probeCeilingBps);
+    if (probeBps > 0) {
+      this.#probeBps = probeBps;
+      this.#probeAtMs = nowMs;
+    }
+    const recentProbeBps = nowMs - this.#probeAtMs <= probeLifetimeMs ? this.#probeBps : NaN;
+    const delayBps = this.#delayBased.update(
+      this.#detector.usage,
+      this.#delivered.bps,
+      recentProbeBps,
+      nowMs,
+    );
+    if (probeBps > delayBps && this.#detector.usage !== "overusing") {
+      this.#delayBased.raiseTo(probeBps);
+      this.#lossBased.raiseTo(probeBps);
+    }
+    const lossBps = this.#lossBased.update(lost, received, this.#delayBased.bps, nowMs);
+    this.#updateEstimate(Math.min(this.#delayBased.bps, lossBps));
+  }
+
+  /**
+   * Puts the estimate at `bps`, as if a probe had shown it (within the bounds, never above a
+   * REMB): for a sender that knows what it is about to send before any feedback came.
+   */
+  startAt(bps: number): void {
+    this.#delayBased.raiseTo(bps);
+    this.#lossBased.raiseTo(bps);
+    this.#updateEstimate(Math.min(this.#delayBased.bps, this.#lossBased.bps));
   }
 
   /** A receiver's REMB: the estimate is kept at or below it from now on. */

@@ -17,10 +17,13 @@ export class SendHistory {
   /** The 16-bit sequence number a slot holds, so a stale slot is not taken for a new one. */
   readonly #sequence = new Uint16Array(sendHistoryCapacity);
   readonly #state = new Uint8Array(sendHistoryCapacity);
+  /** The probe cluster (probe-clusters.ts) a packet belongs to; -1 for none. */
+  readonly #probeCluster = new Int32Array(sendHistoryCapacity);
 
-  record(sequenceNumber: number, sizeBytes: number, nowMs: number): void {
+  record(sequenceNumber: number, sizeBytes: number, nowMs: number, probeCluster: number): void {
     const slot = sequenceNumber & (sendHistoryCapacity - 1);
     this.#sentAtMs[slot] = nowMs;
+    this.#probeCluster[slot] = probeCluster;
     this.#sizeBytes[slot] = sizeBytes;
     this.#sequence[slot] = sequenceNumber;
     this.#state[slot] = sent;
@@ -40,6 +43,10 @@ export class SendHistory {
 
   sizeBytes(slot: number): number {
     return this.#sizeBytes[slot];
+  }
+
+  probeCluster(slot: number): number {
+    return this.#probeCluster[slot];
   }
 
   /** Marks a packet reported lost; true the first time, so a loss is counted once. */

@@ -1,12 +1,14 @@
 /**
  * What a master broadcasts: one frame ring per track, fed by the sources, read by every
  * viewer's senders. Listeners hear of each new frame (to pump their senders); the frame's
- * bytes are never handed out as copies.
+ * bytes are never handed out as copies. Its bitrate (by media time) is what each viewer's
+ * bandwidth estimate is weighed against.
  */
 import { audioFrame } from "./media-frame.ts";
 import { FrameRing, type FrameRingOptions, type RingFrame } from "./frame-ring.ts";
 import type { TrackKind } from "./media-frame.ts";
 import { VideoIngest } from "./video-ingest.ts";
+import { RateWindow } from "../congestion/rate-window.ts";
 import type { Sps } from "../h264/sps.ts";
 
 export type FrameListener = (frame: RingFrame) => void;
@@ -16,6 +18,11 @@ export class Broadcast {
   readonly audio: FrameRing;
   readonly videoIngest: VideoIngest;
   readonly #listeners = new Set<FrameListener>();
+  /** Two seconds of media time per track (a GOP or more), 240 frames/s at most. */
+  readonly #rates = {
+    video: new RateWindow({ windowMs: 2000, minSpanMs: 500, capacity: 512 }),
+    audio: new RateWindow({ windowMs: 2000, minSpanMs: 500, capacity: 512 }),
+  };
 
   constructor(options: { ring?: FrameRingOptions } = {}) {
     this.video = new FrameRing("video", options.ring);
@@ -42,6 +49,13 @@ export class Broadcast {
     return this.#publish(this.audio.push(audioFrame(packet, timeUs)));
   }
 
+  /** Bits per second of the stream's tracks over the last two seconds; NaN before half a second. */
+  get bitrateBps(): number {
+    const video = this.#rates.video.bps;
+    const audio = this.#rates.audio.bps;
+    return Number.isNaN(video) ? audio : video + (Number.isNaN(audio) ? 0 : audio);
+  }
+
   /** Returns the function that unsubscribes. */
   subscribe(listener: FrameListener): () => void {
     this.#listeners.add(listener);
@@ -53,6 +67,7 @@ export class Broadcast {
   }
 
   #publish(frame: RingFrame): RingFrame {
+    this.#rates[frame.kind].add(frame.timeUs / 1000, frame.bytes.length);
     for (const listener of this.#listeners) listener(frame);
     return frame;
   }

@@ -6,6 +6,7 @@
 import type { Phase, PhaseTiming } from "./connection-timer.ts";
 import type { UploadPhase, UploadPhaseTiming } from "./upload-timer.ts";
 import { summarisePhases } from "./summary.ts";
+import type { BandwidthEstimate } from "../congestion/peer-congestion.ts";
 
 export const recordVersion = 1;
 
@@ -62,7 +63,28 @@ export interface UploadRecord {
   phases: PhaseRecord<UploadPhase>[];
 }
 
-export type MetricsRecord = ConnectionRecord | SummaryRecord | UploadRecord;
+/** Why a bandwidth record was printed. */
+export type BandwidthEvent = "periodic" | "keyframesOnly" | "everyFrame" | "left";
+
+/** A master's bandwidth estimate for one viewer (transport-cc negotiated). */
+export interface BandwidthRecord {
+  kind: "bandwidth";
+  version: typeof recordVersion;
+  role: "master";
+  channel: string;
+  clientId: string;
+  event: BandwidthEvent;
+  estimateBps: number;
+  delayBasedBps: number;
+  lossBasedBps: number;
+  lossFraction: number;
+  usage: BandwidthEstimate["usage"];
+  /** The stream's bitrate, once known. */
+  streamBps?: number;
+  keyframesOnly: boolean;
+}
+
+export type MetricsRecord = ConnectionRecord | SummaryRecord | UploadRecord | BandwidthRecord;
 
 /** Milliseconds to the microsecond: the clocks give no more. */
 const ms = (value: number) => Math.round(value * 1000) / 1000;
@@ -146,5 +168,30 @@ export function uploadRecord(options: {
     role: options.role,
     stream: options.stream,
     phases: phaseRecords(options.timings),
+  };
+}
+
+export function bandwidthRecord(options: {
+  channel: string;
+  clientId: string;
+  event: BandwidthEvent;
+  estimate: BandwidthEstimate;
+}): BandwidthRecord {
+  const { estimate: e } = options;
+  const bps = (value: number) => Math.round(value);
+  return {
+    kind: "bandwidth",
+    version: recordVersion,
+    role: "master",
+    channel: options.channel,
+    clientId: options.clientId,
+    event: options.event,
+    estimateBps: bps(e.estimateBps),
+    delayBasedBps: bps(e.delayBasedBps),
+    lossBasedBps: bps(e.lossBasedBps),
+    lossFraction: Math.round(e.lossFraction * 1000) / 1000,
+    usage: e.usage,
+    ...(Number.isFinite(e.streamBps) ? { streamBps: bps(e.streamBps) } : {}),
+    keyframesOnly: e.keyframesOnly,
   };
 }

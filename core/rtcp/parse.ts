@@ -11,6 +11,7 @@ import { isRemb, parseRemb, type ReceiverEstimatedMaxBitrate } from "./remb.ts";
 import { parseSenderReport, type SenderReport } from "./sender-report.ts";
 import { parseSourceDescription, type SourceDescription } from "./source-description.ts";
 import { parseReceiverReport, type ReceiverReport } from "./receiver-report.ts";
+import { parseTransportCc, type TransportCcFeedback, transportCcFmt } from "./transport-cc.ts";
 
 export type RtcpPacket =
   | { kind: "senderReport"; packet: SenderReport }
@@ -20,6 +21,7 @@ export type RtcpPacket =
   | { kind: "pli"; packet: PictureLossIndication }
   | { kind: "fir"; packet: FullIntraRequest }
   | { kind: "remb"; packet: ReceiverEstimatedMaxBitrate }
+  | { kind: "transportCc"; packet: TransportCcFeedback }
   | { kind: "other"; packetType: number; fmt: number; bytes: Uint8Array };
 
 export function parseRtcp(compound: Uint8Array): RtcpPacket[] {
@@ -39,6 +41,9 @@ function parseOne(bytes: Uint8Array): RtcpPacket {
   }
   if (packetType === transportFeedback && fmt === 1) {
     return { kind: "nack", packet: parseNack(bytes) };
+  }
+  if (packetType === transportFeedback && fmt === transportCcFmt) {
+    return { kind: "transportCc", packet: parseTransportCc(bytes) };
   }
   if (packetType === payloadFeedback && fmt === 1) return { kind: "pli", packet: parsePli(bytes) };
   if (packetType === payloadFeedback && fmt === 4) return { kind: "fir", packet: parseFir(bytes) };

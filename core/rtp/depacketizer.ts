@@ -293,6 +293,8 @@ export class RtpDepacketizer {
     const first = this.#packet(start)!;
     const timestamp = first.timestamp;
     this.#letGoThrough(end);
+    // Padding only (a sender's bandwidth probe, as Chromium sends with transport-cc): no frame.
+    if (payloads.every((p) => p.length === 0)) return;
     let au: DepacketizedFrame;
     try {
       const { data, keyframe } = this.#format.assemble(payloads);

@@ -12,6 +12,14 @@ export interface RtpFormat {
   channels?: number;
   /** fmtp parameters, names lower-cased. */
   parameters: Map<string, string>;
+  /** Its rtcp-fb values as written ("nack", "nack pli", "transport-cc"). */
+  feedback: string[];
+}
+
+/** An RFC 8285 header extension the section maps (a=extmap). */
+export interface HeaderExtensionMap {
+  id: number;
+  uri: string;
 }
 
 export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
@@ -23,6 +31,7 @@ export interface MediaSection {
   index: number;
   direction: Direction;
   formats: RtpFormat[];
+  extensions: HeaderExtensionMap[];
 }
 
 const directions = new Set(["sendrecv", "sendonly", "recvonly", "inactive"]);
@@ -43,6 +52,7 @@ export function parseMediaSections(sdp: string): MediaSection[] {
         index: sections.length,
         direction: sessionDirection,
         formats: [],
+        extensions: [],
         formatOrder: pts.map(Number).filter(Number.isInteger),
       });
       continue;
@@ -64,7 +74,16 @@ export function parseMediaSections(sdp: string): MediaSection[] {
         clockRate: Number(rate),
         channels: channels === undefined ? undefined : Number(channels),
         parameters: new Map(),
+        feedback: [],
       });
+    } else if (name === "rtcp-fb") {
+      const [pt, feedback] = splitOnce(value, " ");
+      current.formats.find((f) => f.payloadType === Number(pt))?.feedback.push(feedback.trim());
+    } else if (name === "extmap") {
+      // "3 uri" or "3/sendonly uri": the direction is not needed here.
+      const [id, uri] = splitOnce(value, " ");
+      const number = Number(id.split("/")[0]);
+      if (Number.isInteger(number) && uri) current.extensions.push({ id: number, uri: uri.trim() });
     } else if (name === "fmtp") {
       const [pt, params] = splitOnce(value, " ");
       const format = current.formats.find((f) => f.payloadType === Number(pt));

@@ -8,7 +8,10 @@
  *       baseline: libdatachannel's own H264RtpPacketizer (RtpPacketizer for Opus) ->
  *       RtcpSrReporter -> RtcpNackResponder chain on each viewer's tracks, which packetizes each
  *       viewer's copy and keeps a copy of every packet for NACK;
- *   (c) master CPU seconds per viewer-minute (10 viewers against none).
+ *   (c) master CPU seconds per viewer-minute (10 viewers against none);
+ *   (d) the frame ring with transport-cc (the viewers offer it, as browsers do: a transport-wide
+ *       number in every packet, feedback every 100 ms, an estimate per viewer) beside the same
+ *       master whose viewers leave it out: per extra viewer RSS, CPU and packets/s.
  * Both designs send the same video and audio and keep the same retransmit window: the frame ring
  * holds `windowS` of media, and the baseline's NACK responders the same number of packets of
  * each track (the ring run measures the packet rates).
@@ -246,7 +249,7 @@ async function startChild(endpointUrl: string, mode: Mode, nack: NackWindow) {
 
 type Child = Awaited<ReturnType<typeof startChild>>;
 
-async function openViewer(child: Child, id: string) {
+async function openViewer(child: Child, id: string, transportCc = true) {
   const session = await openSignaling({
     target: child.target,
     channel,
@@ -259,6 +262,7 @@ async function openViewer(child: Child, id: string) {
     clientId: id,
     bindAddress: "127.0.0.1",
     log: silentLog,
+    transportCc,
   });
   const offeredAt = performance.now();
   const firstFrame = new Promise<number>((r) => client.once("frame", () => r(performance.now())));
@@ -296,14 +300,14 @@ async function firstFrameLatency(endpointUrl: string) {
   );
 }
 
-async function memoryAndCpu(endpointUrl: string, mode: Mode, nack = noNack) {
+async function memoryAndCpu(endpointUrl: string, mode: Mode, nack = noNack, transportCc = true) {
   const child = await startChild(endpointUrl, mode, nack);
   await sleep(2000);
   const rows: Window[] = [];
   const viewers: Awaited<ReturnType<typeof openViewer>>[] = [];
   for (const count of [0, 1, 5, 10]) {
     while (viewers.length < count) {
-      viewers.push(await openViewer(child, `${mode}-${viewers.length}`));
+      viewers.push(await openViewer(child, `${mode}-${viewers.length}`, transportCc));
     }
     await Promise.all(viewers.map((v) => v.firstFrameMs));
     await sleep(1000); // retransmit windows and buffers fill
@@ -335,6 +339,7 @@ if (process.argv[2] === "--master") {
   };
   const baseline = await memoryAndCpu(endpoint.url, "baseline", nack);
   const peers = await memoryAndCpu(endpoint.url, "peers");
+  const ringWithoutTwcc = await memoryAndCpu(endpoint.url, "ring", noNack, false);
   console.log(
     `(b) master memory at ~2 Mbit/s (${fps} fps sample), MB: mean RSS over ${holdMs / 1000} s ` +
       `(sampled every ${sampleMs} ms, the runtime collecting garbage when it will) / anonymous ` +
@@ -401,6 +406,17 @@ if (process.argv[2] === "--master") {
   );
   console.log(
     `    frames each viewer received: ${ring.frames.join(" ")} | ${baseline.frames.join(" ")}`,
+  );
+  const packetsPerS = (rows: Window[]) =>
+    ((rows[3].videoPackets + rows[3].audioPackets) / rows[3].viewers / rows[3].seconds)
+      .toFixed(0);
+  console.log(
+    `(d) frame ring with transport-cc / without: per extra viewer (mean RSS / kept) ` +
+      `${design("with", ring.rows)}, ${design("without", ringWithoutTwcc.rows)} MB; ` +
+      `CPU per viewer-minute ${cpu(ring.rows).toFixed(2)} / ${
+        cpu(ringWithoutTwcc.rows).toFixed(2)
+      } ` +
+      `s; ${packetsPerS(ring.rows)} / ${packetsPerS(ringWithoutTwcc.rows)} packets/s per viewer`,
   );
   process.exit(0);
 }

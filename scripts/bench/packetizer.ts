@@ -8,6 +8,11 @@
  *   write only:   the plans kept (as the frame ring keeps them): the per-viewer cost.
  *   naive copy:   each NAL unit copied out, each RTP packet a new buffer with its payload copied
  *                 (as packetizers that hand out owned packets do).
+ * Then the whole send path of ten viewers on one frame ring (TrackSender: sequencer, header
+ * extensions, packet writer, SR/NACK/statistics stages, pacer) to a transport that takes
+ * every packet, with transport-cc off and on (on: a transport-wide number written in every
+ * packet and recorded, and each viewer's feedback for every 100 ms of media parsed and
+ * handled: what a master does per viewer; the feedback is built outside the timing).
  * Run: bun scripts/bench/packetizer.ts  (or deno run -A)
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,6 +25,13 @@ import { planVp8Frame } from "../../core/rtp/vp8-packetizer.ts";
 import { H265AccessUnitSplitter } from "../../core/h265/access-unit-splitter.ts";
 import { IvfReader } from "../../core/vp8/ivf.ts";
 import { codecStreamsMissing, h265Stream, vp8Ivf } from "../../tests/unit/support/codec-streams.ts";
+import { FrameRing } from "../../core/media/frame-ring.ts";
+import { videoFrame } from "../../core/media/media-frame.ts";
+import { TrackSender } from "../../core/media/track-sender.ts";
+import { PeerCongestion } from "../../core/congestion/peer-congestion.ts";
+import { TransportCcRecorder } from "../../core/congestion/feedback-recorder.ts";
+import { buildTransportCc } from "../../core/rtcp/transport-cc.ts";
+import { readTransportWideSequence } from "../../core/rtp/transport-wide-sequence.ts";
 
 const maxPayload = 1200;
 const samples = fileURLToPath(new URL("../../samples/", import.meta.url));
@@ -108,17 +120,94 @@ function naiveCopy(): [number, number] {
   return [packets, bytes];
 }
 
-function measure(name: string, pass: () => [number, number], seconds: number): PacketizerResult {
+const sendPathViewers = 10;
+const twccId = 3;
+const frameUs = 33_333;
+
+/**
+ * One pass over the frames for ten viewers' senders on one ring: each frame pushed, every
+ * sender pumped, the pacer's turns run at once (at a rate that never holds a packet back).
+ * Returns [packets, bytes, ms spent outside the timing].
+ */
+function sendPath(transportCc: boolean): () => [number, number, number] {
+  const now = () => performance.now();
+  const senderClock = { now, unixNow: () => Date.now() };
+  const ring = new FrameRing("video", { windowUs: 3_000_000 });
+  const turns: (() => void)[] = [];
+  let packets = 0, bytes = 0, mediaUs = 0;
+  const viewers = Array.from({ length: sendPathViewers }, (_, i) => {
+    const recorder = new TransportCcRecorder();
+    /** The transport-wide numbers sent since the last feedback, recorded outside the timing. */
+    const numbers = new Uint16Array(8192);
+    let count = 0;
+    const congestion = transportCc
+      ? new PeerCongestion({ now, streamBps: () => 2_000_000, adaptation: false })
+      : undefined;
+    const sender = new TrackSender({
+      ring,
+      ssrc: i + 1,
+      payloadType: 102,
+      clockRate: 90000,
+      send: (packet) => {
+        packets++;
+        bytes += packet.length;
+        if (congestion) numbers[count++ & 8191] = readTransportWideSequence(packet, twccId);
+        return true;
+      },
+      clock: senderClock,
+      turns: (turn) => (turns.push(turn), () => {}),
+      transportCc: congestion && { extensionId: twccId, congestion },
+    });
+    sender.pacer.bytesPerSecond = 1e12;
+    const received = () => {
+      const arrivedAt = now();
+      for (let n = 0; n < count; n++) recorder.onPacketReceived(numbers[n], arrivedAt);
+      count = 0;
+    };
+    return { sender, recorder, received };
+  });
+  return () => {
+    packets = bytes = 0;
+    let untimedMs = 0;
+    frames.forEach((au, i) => {
+      ring.push(videoFrame(au, mediaUs += frameUs));
+      for (const { sender } of viewers) {
+        if (!sender.started) sender.start();
+        sender.pump();
+      }
+      while (turns.length) turns.shift()!();
+      if (transportCc && i % 3 === 2) {
+        for (const { sender, recorder, received } of viewers) {
+          const builtFrom = performance.now();
+          received();
+          const feedback = recorder.buildFeedback(99, 1);
+          const bytes = feedback && buildTransportCc(feedback);
+          untimedMs += performance.now() - builtFrom;
+          if (bytes) sender.handleRtcp(bytes);
+        }
+      }
+    });
+    return [packets, bytes, untimedMs];
+  };
+}
+
+function measure(
+  name: string,
+  pass: () => [number, number] | [number, number, number],
+  seconds: number,
+): PacketizerResult {
   for (let i = 0; i < 3; i++) pass(); // warm up the JIT
-  let packets = 0, bytes = 0;
+  let packets = 0, bytes = 0, untimedMs = 0;
   const start = performance.now();
   let elapsed = 0;
-  while (elapsed < seconds * 1000) {
-    const [p, b] = pass();
+  while (elapsed - untimedMs < seconds * 1000) {
+    const [p, b, u = 0] = pass();
     packets += p;
     bytes += b;
+    untimedMs += u;
     elapsed = performance.now() - start;
   }
+  elapsed -= untimedMs;
   return {
     name,
     packetsPerSecond: packets / (elapsed / 1000),
@@ -165,8 +254,17 @@ export function benchPacketizer(seconds = 2): PacketizerResult[] {
   return results;
 }
 
+/** The send path of ten viewers, transport-cc off and on. */
+export function benchSendPath(seconds = 2): PacketizerResult[] {
+  return [
+    measure("send path, transport-cc off", sendPath(false), seconds),
+    measure("send path, transport-cc on", sendPath(true), seconds),
+  ];
+}
+
 if (import.meta.main) {
   const results = benchPacketizer();
+  const sendPaths = benchSendPath();
   const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
   console.log(
     `RTP packetizer, ${frames.length} sample frames, max payload ${maxPayload}, ${runtime}:`,
@@ -180,6 +278,14 @@ if (import.meta.main) {
     console.log(
       `  ${r.name.padEnd(26)} ${Math.round(r.packetsPerSecond).toLocaleString("en").padStart(11)}` +
         ` packets/s  ${r.megabitsPerSecond.toFixed(0).padStart(6)} Mbit/s  ${ratio}`,
+    );
+  }
+  console.log(`send path of ${sendPathViewers} viewers on one frame ring (TrackSender chain):`);
+  for (const r of sendPaths) {
+    console.log(
+      `  ${r.name.padEnd(28)} ${Math.round(r.packetsPerSecond).toLocaleString("en").padStart(11)}` +
+        ` packets/s  ${r.megabitsPerSecond.toFixed(0).padStart(6)} Mbit/s  ` +
+        `${(r.packetsPerSecond / sendPaths[0].packetsPerSecond).toFixed(2)}x off`,
     );
   }
 }

@@ -197,6 +197,8 @@ export interface ViewerPageState {
     packetsLost: number;
     audioPackets: number;
     codecs: string[];
+    /** Whether the master answered transport-cc (it then estimates this viewer's bandwidth). */
+    transportCc: boolean;
   };
   received: string[];
   send(text: string): void;
@@ -206,7 +208,14 @@ export interface ViewerPageState {
 export interface MasterPageState {
   status: string;
   error?: string;
-  viewers: Record<string, { connectionState: string; framesSent?: number; codec?: string }>;
+  viewers: Record<string, {
+    connectionState: string;
+    framesSent?: number;
+    codec?: string;
+    videoBytesSent?: number;
+    /** The browser's own send-side bandwidth estimate for this viewer. */
+    sendEstimateBps?: number;
+  }>;
   received: { from: string; text: string }[];
 }
 

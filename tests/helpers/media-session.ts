@@ -16,7 +16,7 @@ import {
 } from "../../adapters/master/start-master.ts";
 import { openSource, type SourceSettings } from "../../adapters/media/open-source.ts";
 import type { MediaSource } from "../../adapters/media/source.ts";
-import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
+import { ViewerClient, type ViewerClientOptions } from "../../adapters/viewer/viewer-client.ts";
 import type { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
@@ -72,9 +72,10 @@ export interface TestViewer {
 
 /** A viewer on the master's endpoint; resolves once its signaling is open (not yet connected). */
 export async function openViewer(
-  setup: MasterSetup,
+  setup: Pick<MasterSetup, "target">,
   channel: string,
   clientId: string,
+  options: Pick<ViewerClientOptions, "arrivals"> = {},
 ): Promise<TestViewer> {
   const timer = new ConnectionTimer();
   const session = await openSignaling({
@@ -91,6 +92,7 @@ export async function openViewer(
     bindAddress: "127.0.0.1",
     timer,
     log: silentLog,
+    ...options,
   });
   const viewer: TestViewer = {
     client,

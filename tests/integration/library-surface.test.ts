@@ -17,6 +17,9 @@ test("the library surface exposes the endpoint, the KVS client, master, viewer a
       "planH264AccessUnit",
       "H264Depacketizer",
       "parseRtcp",
+      "parseTransportCc",
+      "buildTransportCc",
+      "BandwidthEstimator",
       "runSelfTest",
     ]
   ) {

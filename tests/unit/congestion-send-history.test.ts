@@ -5,8 +5,8 @@ import { SendHistory, sendHistoryCapacity } from "../../core/congestion/send-his
 describe("send history (transport-wide sequence number -> send time and size)", () => {
   test("finds a recorded packet until it is acknowledged, then no more", () => {
     const history = new SendHistory();
-    history.record(65535, 1200, 10.5);
-    history.record(0, 300, 11); // the number wraps
+    history.record(65535, 1200, 10.5, -1);
+    history.record(0, 300, 11, -1); // the number wraps
     const slot = history.find(65535);
     assert.deepEqual([history.sentAtMs(slot), history.sizeBytes(slot)], [10.5, 1200]);
     assert.equal(history.sizeBytes(history.find(0)), 300);
@@ -17,7 +17,7 @@ describe("send history (transport-wide sequence number -> send time and size)", 
 
   test("a loss is counted once however often it is reported", () => {
     const history = new SendHistory();
-    history.record(7, 1200, 0);
+    history.record(7, 1200, 0, -1);
     assert.equal(history.markLost(history.find(7)), true);
     assert.equal(history.markLost(history.find(7)), false);
     assert.notEqual(history.find(7), -1, "a packet reported lost may still be reported received");
@@ -25,8 +25,8 @@ describe("send history (transport-wide sequence number -> send time and size)", 
 
   test("a slot reused a capacity later no longer answers for the old number", () => {
     const history = new SendHistory();
-    history.record(5, 100, 0);
-    history.record(5 + sendHistoryCapacity, 200, 1);
+    history.record(5, 100, 0, -1);
+    history.record(5 + sendHistoryCapacity, 200, 1, -1);
     assert.equal(history.find(5), -1);
     assert.equal(history.sizeBytes(history.find(5 + sendHistoryCapacity)), 200);
   });

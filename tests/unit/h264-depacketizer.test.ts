@@ -136,3 +136,31 @@ describe("H.264 depacketizer: loss, NACK and keyframe requests", () => {
     assert.ok(depacketizer.stats.accessUnits > 0, "resumed at a later keyframe");
   });
 });
+
+describe("H.264 depacketizer: padding", () => {
+  test("padding-only packets (a sender's bandwidth probe) make no frame and break none", () => {
+    const packets = packetizeFrames(sampleFrames.slice(0, 10)).map((p) => p.bytes);
+    const afterFrame4 = packetizeFrames(sampleFrames.slice(0, 5)).length;
+    const { timestamp } = parseRtpPacket(packets[afterFrame4 - 1]);
+    const padding = Array.from({ length: 3 }, () => {
+      const bytes = new Uint8Array(12 + 4);
+      bytes.set(packets[afterFrame4 - 1].subarray(0, 12));
+      bytes[0] = 0xa0; // version 2, padding
+      bytes[1] &= 0x7f; // no marker
+      bytes[15] = 4; // the padding's length, itself included
+      return bytes;
+    });
+    packets.splice(afterFrame4, 0, ...padding);
+    packets.forEach((bytes, i) => { // renumber: the padding takes sequence numbers
+      bytes[2] = ((1000 + i) >> 8) & 0xff;
+      bytes[3] = (1000 + i) & 0xff;
+    });
+    assert.equal(parseRtpPacket(padding[0]).timestamp, timestamp);
+    assert.equal(parseRtpPacket(padding[0]).payload.length, 0);
+    const depacketizer = new H264Depacketizer();
+    const out = feed(depacketizer, packets.map((bytes) => ({ frame: 0, bytes })));
+    assertFrames(out, range(0, 10));
+    assert.equal(depacketizer.stats.droppedFrames, 0);
+    assert.deepEqual(depacketizer.missingSequenceNumbers(), []);
+  });
+});

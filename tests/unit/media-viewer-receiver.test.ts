@@ -7,6 +7,11 @@ import {
 import { parseRtcp, type RtcpPacket } from "../../core/rtcp/parse.ts";
 import { buildSenderReport } from "../../core/rtcp/sender-report.ts";
 import { parseRtpPacket } from "../../core/rtp/header.ts";
+import { writeRtpPacket } from "../../core/rtp/payload-plan.ts";
+import {
+  transportWideSequenceBlockSize,
+  writeTransportWideSequence,
+} from "../../core/rtp/transport-wide-sequence.ts";
 import { sampleFrames } from "./support/samples.ts";
 import { packetizeFrames, type SentPacket } from "./support/rtp-stream.ts";
 
@@ -181,5 +186,55 @@ describe("viewer receiver: the GOP the master sends again after our PLI", () => 
     feed(stream);
     assert.equal(repeated.length, 0);
     assert.equal(receiver.stats.frames, 23);
+  });
+});
+
+describe("viewer receiver: transport-cc feedback", () => {
+  /** An RTP packet carrying transport-wide number `twcc` under extension id 3. */
+  const withTwcc = (twcc: number, rtpSeq: number) => {
+    const payload = new Uint8Array([0x41, 1, 2, 3]); // a non-IDR slice, single NAL unit
+    const out = new Uint8Array(12 + transportWideSequenceBlockSize + payload.length);
+    const header = { payloadType: 102, sequenceNumber: rtpSeq, timestamp: 0, ssrc: mediaSsrc };
+    writeRtpPacket(out, { ...header, marker: true }, {
+      pieces: [payload],
+      size: payload.length,
+      marker: true,
+    }, transportWideSequenceBlockSize);
+    writeTransportWideSequence(out, 12, 3, twcc);
+    return out;
+  };
+
+  test("once negotiated, every ~100 ms it reports each number's arrival or loss", () => {
+    const { clock, receiver, runUntil, of } = setup();
+    receiver.enableTransportCc(3);
+    for (const [twcc, at] of [[10, 1], [11, 3], [13, 7]]) {
+      clock.now = at;
+      const packet = withTwcc(twcc, twcc);
+      receiver.arrived(packet);
+      receiver.receive("video", packet);
+    }
+    runUntil(99);
+    assert.equal(of("transportCc").length, 0, "not before 100 ms");
+    runUntil(120);
+    const feedbacks = of("transportCc");
+    assert.equal(feedbacks.length, 1);
+    const { track, rtcp } = feedbacks[0];
+    assert.equal(track, "video");
+    assert.equal(rtcp.packet.senderSsrc, ourSsrc);
+    assert.equal(rtcp.packet.mediaSsrc, mediaSsrc);
+    assert.equal(rtcp.packet.baseSequenceNumber, 10);
+    assert.deepEqual(rtcp.packet.receiveDeltasUs, [1000, 2000, null, 4000]);
+    assert.equal(receiver.stats.transportCcFeedbacks, 1);
+    runUntil(400);
+    assert.equal(of("transportCc").length, 1, "nothing new arrived: no feedback");
+  });
+
+  test("not negotiated: the extension is ignored and no feedback goes out", () => {
+    const { receiver, runUntil, of } = setup();
+    receiver.arrived(withTwcc(1, 1));
+    receiver.receive("video", withTwcc(1, 1));
+    runUntil(500);
+    assert.equal(of("transportCc").length, 0);
+    assert.equal(receiver.stats.packets, 1, "the packet itself is received");
   });
 });

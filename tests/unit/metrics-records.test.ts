@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConnectionTimer, phases } from "../../core/metrics/connection-timer.ts";
-import { connectionRecord, summaryRecord } from "../../core/metrics/records.ts";
-import { connectionTable, summaryTable } from "../../cli/metrics-output.ts";
+import { bandwidthRecord, connectionRecord, summaryRecord } from "../../core/metrics/records.ts";
+import { bandwidthLine, connectionTable, summaryTable } from "../../cli/metrics-output.ts";
 import { assertMatchesMetricsSchema } from "../helpers/metrics-schema.ts";
 
 /** A timer whose clock advances by `step` ms at each reading. */
@@ -119,5 +119,41 @@ describe("metrics records", () => {
     assert.match(summary, /^1 connection on channel cam against the embedded local endpoint/);
     assert.match(summary, /first frame received +1 +3\.0 +3\.0 +3\.0 +3\.0/);
     assert.doesNotMatch(summary, /master/);
+  });
+});
+
+describe("bandwidth records", () => {
+  const estimate = {
+    estimateBps: 1_523_456.7,
+    delayBasedBps: 1_523_456.7,
+    lossBasedBps: 2_000_000,
+    lossFraction: 0.01234,
+    usage: "normal" as const,
+    streamBps: 1_250_000,
+    keyframesOnly: false,
+  };
+
+  test("a viewer's estimate as a documented JSON record and a line for people", () => {
+    const record = bandwidthRecord({ channel: "c", clientId: "v1", event: "left", estimate });
+    assertMatchesMetricsSchema(record);
+    assert.equal(record.estimateBps, 1_523_457);
+    assert.equal(record.lossFraction, 0.012);
+    assert.equal(
+      bandwidthLine(record),
+      "bandwidth (master, viewer v1, channel c, when it left): estimate 1.52 Mbit/s " +
+        "(delay-based 1.52 Mbit/s, loss-based 2.00 Mbit/s, 1.2% lost, normal), stream 1.25 Mbit/s",
+    );
+  });
+
+  test("a stream bitrate not known yet is left out, keyframes only is said", () => {
+    const record = bandwidthRecord({
+      channel: "c",
+      clientId: "v1",
+      event: "keyframesOnly",
+      estimate: { ...estimate, streamBps: NaN, keyframesOnly: true },
+    });
+    assertMatchesMetricsSchema(record);
+    assert.equal("streamBps" in record, false);
+    assert.match(bandwidthLine(record), /keyframes only from now on\).*, keyframes only$/);
   });
 });

@@ -124,16 +124,30 @@ describe("RTCP packets: build gives the wire bytes, parse gives the values back"
 
 describe("compound RTCP", () => {
   test("splits SR + SDES and parses each kind; unknown kinds pass through", () => {
-    const twcc = "8fcd0004 00000001 12345678 00010002 00000000"; // transport-cc: not parsed
-    const compound = hex(senderReport.bytes + sourceDescription.bytes + twcc);
+    const tmmbr = "83cd0004 00000001 12345678 00010002 00000000"; // TMMBR: not parsed
+    const compound = hex(senderReport.bytes + sourceDescription.bytes + tmmbr);
     assert.deepEqual(splitCompoundRtcp(compound).map((p) => p.length), [28, 28, 20]);
     const parsed = parseRtcp(compound);
     assert.deepEqual(parsed.map((p) => p.kind), ["senderReport", "sourceDescription", "other"]);
     assert.deepEqual(parsed[0].kind === "senderReport" && parsed[0].packet, senderReport.value);
     assert.deepEqual(parsed[2].kind === "other" && [parsed[2].packetType, parsed[2].fmt], [
       205,
-      15,
+      3,
     ]);
+  });
+
+  test("transport-cc feedback in a compound packet is parsed as its own kind", () => {
+    const twcc = "8fcd0005 00000001 12345678 00010001 00000100 20010000";
+    const parsed = parseRtcp(hex(receiverReport.bytes + twcc));
+    assert.deepEqual(parsed.map((p) => p.kind), ["receiverReport", "transportCc"]);
+    assert.deepEqual(parsed[1].kind === "transportCc" && parsed[1].packet, {
+      senderSsrc: 1,
+      mediaSsrc: 0x12345678,
+      baseSequenceNumber: 1,
+      referenceTime: 1,
+      feedbackPacketCount: 0,
+      receiveDeltasUs: [0], // one run-length chunk: one small delta, of 0
+    });
   });
 
   test("RR + REMB + PLI + NACK, as a browser sends them", () => {

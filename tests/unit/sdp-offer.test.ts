@@ -2,6 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMediaSections } from "../../core/sdp/offer.ts";
 import {
+  offeredTransportCc,
+  transportCcExtmapLine,
+  transportCcFeedbackLine,
+} from "../../core/sdp/transport-cc.ts";
+import { transportWideSequenceUri } from "../../core/rtp/transport-wide-sequence.ts";
+import {
   chooseH264Format,
   h264AnswerParameters,
   streamProfileLevelId,
@@ -54,4 +60,27 @@ test("the answer's profile-level-id is the stream's SPS's, or Constrained Baseli
   assert.equal(streamProfileLevelId(undefined), "42e01f");
   const { sps } = parameterSets(sampleFrames[0], findNalUnits(sampleFrames[0]));
   assert.equal(streamProfileLevelId(parseSps(sps!)), "42c01f");
+});
+
+test("transport-cc is taken from an offer mapping the extension with rtcp-fb on the format", () => {
+  const offer = (extmap: string, feedback: string) =>
+    parseMediaSections(
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:0\r\n" + extmap +
+        "a=rtpmap:96 H264/90000\r\n" + feedback + "a=rtpmap:97 VP8/90000\r\n",
+    )[0];
+  const extmap = `a=extmap:4 ${transportWideSequenceUri}\r\n`;
+  const section = offer(extmap, "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 transport-cc\r\n");
+  assert.deepEqual(section.extensions, [{ id: 4, uri: transportWideSequenceUri }]);
+  assert.deepEqual(section.formats[0].feedback, ["nack", "transport-cc"]);
+  assert.equal(offeredTransportCc(section, 96), 4);
+  assert.equal(offeredTransportCc(section, 97), undefined, "not for a format without rtcp-fb");
+  assert.equal(offeredTransportCc(offer("", "a=rtcp-fb:96 transport-cc\r\n"), 96), undefined);
+  const twoByteId = `a=extmap:15 ${transportWideSequenceUri}\r\n`;
+  assert.equal(
+    offeredTransportCc(offer(twoByteId, "a=rtcp-fb:96 transport-cc\r\n"), 96),
+    undefined,
+    "an id only a two-byte header can carry is not taken: the sender writes one-byte headers",
+  );
+  assert.equal(transportCcExtmapLine(4), `a=extmap:4 ${transportWideSequenceUri}`);
+  assert.equal(transportCcFeedbackLine(96), "a=rtcp-fb:96 transport-cc");
 });

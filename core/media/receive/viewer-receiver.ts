@@ -2,15 +2,22 @@
  * Everything a viewer does with what it receives, without a network or a timer: fed each
  * packet of its video and audio tracks (RTP or RTCP) and ticked every few tens of
  * milliseconds, it gives out frames and audio packets and hands back the RTCP to send (NACK,
- * PLI, receiver reports). The clock is injected, so tests drive time.
+ * PLI, receiver reports, and transport-cc feedback every ~100 ms once the master answered
+ * transport-cc). The clock is injected, so tests drive time.
  */
 import type { DepacketizedAccessUnit } from "../../rtp/h264-depacketizer.ts";
+import { TransportCcRecorder } from "../../congestion/feedback-recorder.ts";
+import { isRtcp } from "../../rtcp/header.ts";
+import { buildTransportCc } from "../../rtcp/transport-cc.ts";
+import { readTransportWideSequence } from "../../rtp/transport-wide-sequence.ts";
 import type { TrackKind } from "../media-frame.ts";
 import { AudioReceiver } from "./audio-receiver.ts";
 import { VideoReceiver, type VideoReceiverOptions } from "./video-receiver.ts";
 
 /** How often the adapter should call `tick`: NACKs go out within this of a gap. */
 export const receiverTickMs = 20;
+/** How often transport-cc feedback goes out, as browsers send it. */
+export const transportCcFeedbackIntervalMs = 100;
 
 export interface ReceiverEvents {
   /** A frame not received before, in order. */
@@ -50,17 +57,25 @@ export interface ReceiverStats {
   plisSent: number;
   /** Frames that could not be given out (lost packets, malformed or oversized, no keyframe). */
   framesDropped: number;
+  /** transport-cc feedback messages sent (0 when it was not negotiated). */
+  transportCcFeedbacks: number;
 }
 
 export class ViewerReceiver {
   readonly video: VideoReceiver;
   readonly audio: AudioReceiver;
   readonly #now: () => number;
+  readonly #ssrc: number;
+  readonly #send: ViewerReceiverOptions["send"];
+  #transportCc?: { extensionId: number; recorder: TransportCcRecorder; sentAt: number };
+  #transportCcFeedbacks = 0;
 
   constructor(options: ViewerReceiverOptions) {
     this.#now = options.now;
     const startedAt = options.now();
     const { ssrc, events, send } = options;
+    this.#ssrc = ssrc;
+    this.#send = send;
     this.video = new VideoReceiver({
       ...options.video,
       ssrc,
@@ -79,16 +94,40 @@ export class ViewerReceiver {
     });
   }
 
+  /** The master answered transport-cc with this extension id: arrivals are reported. */
+  enableTransportCc(extensionId: number): void {
+    const sentAt = this.#now();
+    this.#transportCc = { extensionId, recorder: new TransportCcRecorder(), sentAt };
+  }
+
+  /**
+   * A packet's arrival, for transport-cc: call it as the packet arrives, before it waits for
+   * its turn to be received, so the feedback reports the network's delay and not ours.
+   */
+  arrived(packet: Uint8Array): void {
+    const twcc = this.#transportCc;
+    if (!twcc || isRtcp(packet)) return;
+    const sequenceNumber = readTransportWideSequence(packet, twcc.extensionId);
+    if (sequenceNumber >= 0) twcc.recorder.onPacketReceived(sequenceNumber, this.#now());
+  }
+
   /** One packet that arrived on a track. */
   receive(track: TrackKind, packet: Uint8Array): void {
     (track === "video" ? this.video : this.audio).receive(packet, this.#now());
   }
 
-  /** Gives up what waited too long and sends the NACK, PLI and reports now due. */
+  /** Gives up what waited too long and sends the NACK, PLI, reports and feedback now due. */
   tick(): void {
     const now = this.#now();
     this.video.tick(now);
     this.audio.tick(now);
+    const twcc = this.#transportCc;
+    if (twcc && now - twcc.sentAt >= transportCcFeedbackIntervalMs) {
+      twcc.sentAt = now;
+      const mediaSsrc = this.video.reception.stats?.ssrc ?? this.audio.reception.stats?.ssrc ?? 0;
+      const feedback = twcc.recorder.buildFeedback(this.#ssrc, mediaSsrc);
+      if (feedback && this.#send("video", buildTransportCc(feedback))) this.#transportCcFeedbacks++;
+    }
   }
 
   /** Sends a PLI now (the master should answer with a keyframe). */
@@ -110,6 +149,7 @@ export class ViewerReceiver {
       nacksSent: this.video.nacks.stats.nacks,
       plisSent: this.video.keyframes.requests,
       framesDropped: this.video.depacketizer.stats.droppedFrames,
+      transportCcFeedbacks: this.#transportCcFeedbacks,
     };
   }
 }

@@ -86,6 +86,7 @@ export class RtpPacketWriter {
     writeRtpPacket(out, p.header, plan, extensions.size);
     if (extensions.size > 0) extensions.write(out, rtpFixedHeaderSize, p);
     if (!this.#o.send(out)) return false;
+    if (extensions.size > 0) extensions.sent(p, length);
     this.#o.sent(p);
     return true;
   }

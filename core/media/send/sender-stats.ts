@@ -6,6 +6,8 @@ export interface TrackSenderStats {
   framesSent: number;
   /** Frames skipped to get back on a keyframe (a slow or failing transport). */
   framesSkipped: number;
+  /** Frames not sent while the viewer got keyframes only (its bandwidth could not take them). */
+  framesHeldBack: number;
   retransmissions: number;
   /** NACKed packets no longer held. */
   retransmissionsMissed: number;
@@ -27,6 +29,7 @@ export function newSenderStats(): TrackSenderStats {
     octetsSent: 0,
     framesSent: 0,
     framesSkipped: 0,
+    framesHeldBack: 0,
     retransmissions: 0,
     retransmissionsMissed: 0,
     nacks: 0,

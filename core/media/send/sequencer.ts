@@ -13,6 +13,10 @@
  *
  * The pacer may stop it between any two packets, mid-frame; it goes on from there in a later
  * turn, unless the ring has let go of that frame meanwhile.
+ *
+ * Keyframes only (a viewer whose bandwidth cannot take the stream): a frame begun goes out
+ * whole, then every frame but keyframes is held back; back to every frame, it resumes at the
+ * next keyframe, since the frames after it refer to those held back.
  */
 import type { FrameRing, RingFrame } from "../frame-ring.ts";
 import type { PacedWork, SendPacer } from "./pacer.ts";
@@ -54,6 +58,9 @@ export class RtpSequencer implements PacedWork {
   #lastRestartAt = -Infinity;
   /** The RTP timestamp of the last frame sent, once one was. */
   #lastTimestamp?: number;
+  #keyframesOnly = false;
+  /** A frame was held back since keyframes-only began. */
+  #heldBack = false;
 
   constructor(options: SequencerOptions) {
     this.#o = options;
@@ -67,6 +74,17 @@ export class RtpSequencer implements PacedWork {
   /** When it last (re)started at a keyframe (clock.now() milliseconds). */
   get lastRestartAt(): number {
     return this.#lastRestartAt;
+  }
+
+  get keyframesOnly(): boolean {
+    return this.#keyframesOnly;
+  }
+
+  set keyframesOnly(only: boolean) {
+    if (only === this.#keyframesOnly) return;
+    this.#keyframesOnly = only;
+    if (!only && this.#heldBack) this.#skipToKeyframe();
+    this.#heldBack = false;
   }
 
   /** Begins sending (as the pacer allows): video at the newest keyframe held, audio next. */
@@ -129,6 +147,11 @@ export class RtpSequencer implements PacedWork {
           continue;
         }
         this.#waitForKeyframe = false;
+      }
+      if (this.#keyframesOnly && !frame.keyframe) {
+        stats.framesHeldBack++;
+        this.#heldBack = true;
+        continue;
       }
       if (frame.keyframe) this.#keyframeOnTheWay = frame;
       this.#partial = frame;

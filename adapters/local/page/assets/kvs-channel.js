@@ -116,7 +116,7 @@ export async function prepareSignaling({ channelName, role, clientId, createChan
 /** Sums of the numbers in a getStats() report that the pages show. */
 export async function readStats(pc) {
   const report = await pc.getStats();
-  const out = { video: {}, audio: {}, rttMs: undefined, bytes: 0 };
+  const out = { video: {}, audio: {}, rttMs: undefined, bytes: 0, sendEstimateBps: undefined };
   let pairId;
   report.forEach((s) => {
     if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
@@ -139,8 +139,10 @@ export async function readStats(pc) {
       });
       out.bytes += kind.bytes;
     }
-    if (s.type === "candidate-pair" && s.id === pairId && s.currentRoundTripTime !== undefined) {
-      out.rttMs = s.currentRoundTripTime * 1000;
+    if (s.type === "candidate-pair" && s.id === pairId) {
+      if (s.currentRoundTripTime !== undefined) out.rttMs = s.currentRoundTripTime * 1000;
+      // The browser's own send-side bandwidth estimate (from the peer's transport-cc feedback).
+      out.sendEstimateBps = s.availableOutgoingBitrate;
     }
   });
   return out;

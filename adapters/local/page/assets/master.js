@@ -23,7 +23,8 @@ function showViewers() {
     ...Object.entries(state.viewers).map(([id, v]) => {
       const item = document.createElement("li");
       item.textContent = `${id}: ${v.connectionState}, ${v.framesSent ?? 0} frames sent` +
-        (v.codec ? ` (${v.codec})` : "");
+        (v.codec ? ` (${v.codec})` : "") +
+        (v.sendEstimateBps ? `, estimate ${(v.sendEstimateBps / 1e6).toFixed(2)} Mbit/s` : "");
       return item;
     }),
   );
@@ -122,7 +123,12 @@ async function start(channelName) {
     setInterval(async () => {
       for (const [id, pc] of peers) {
         const s = await readStats(pc);
-        Object.assign(state.viewers[id], { framesSent: s.video.frames, codec: s.video.codec });
+        Object.assign(state.viewers[id], {
+          framesSent: s.video.frames,
+          codec: s.video.codec,
+          videoBytesSent: s.video.bytes,
+          sendEstimateBps: s.sendEstimateBps,
+        });
       }
       showViewers();
     }, 1000);

@@ -149,6 +149,8 @@ async function showStats(current) {
     packetsLost: (v.packetsLost ?? 0) + (s.audio.packetsLost ?? 0),
     audioPackets: s.audio.packets ?? 0,
     codecs: [v.codec, s.audio.codec].filter(Boolean),
+    // The master estimates this viewer's bandwidth from the feedback the browser sends.
+    transportCc: / transport-cc/.test(current.pc.remoteDescription?.sdp ?? ""),
   };
   const show = (id, value) => ($(id).textContent = value ?? "-");
   const st = state.stats;
@@ -160,6 +162,7 @@ async function showStats(current) {
   show("stat-lost", st.packetsLost);
   show("stat-audio", st.audioPackets);
   show("stat-codecs", st.codecs.join(", ") || undefined);
+  show("stat-bandwidth", st.transportCc ? "transport-cc (estimated by the master)" : undefined);
 }
 
 function disconnect() {
