@@ -26,7 +26,6 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import ndc from "node-datachannel";
 import { openSignaling, resolveTarget } from "../../adapters/aws/mod.ts";
-import { startLocalEndpoint } from "../../adapters/local/mod.ts";
 import { startMaster } from "../../adapters/master/start-master.ts";
 import { feedBroadcast } from "../../adapters/media/feed-broadcast.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
@@ -327,6 +326,9 @@ async function memoryAndCpu(endpointUrl: string, mode: Mode, nack = noNack, tran
 if (process.argv[2] === "--master") {
   await runMaster(process.argv[3] as Mode, JSON.parse(process.argv[4]), process.argv[5]);
 } else {
+  // Imported here, not at the top: the master's child process runs this file too, and the
+  // endpoint's modules (hono, the media services, mediabunny) would count in its RSS.
+  const { startLocalEndpoint } = await import("../../adapters/local/mod.ts");
   const endpoint = await startLocalEndpoint();
   await firstFrameLatency(endpoint.url);
   const ring = await memoryAndCpu(endpoint.url, "ring");

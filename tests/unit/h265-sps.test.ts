@@ -92,6 +92,7 @@ describe("H.265 formats of an offer (RFC 7798)", () => {
     parameters: new Map(
       fmtp.split(";").filter(Boolean).map((p) => p.split("=") as [string, string]),
     ),
+    feedback: [],
   });
   const offer = [
     format(96, "VP8", ""),
