@@ -1,5 +1,6 @@
 /** Every fuzz target, in the order `npm run fuzz` runs them. */
 import type { FuzzTarget } from "../target.ts";
+import { archivedMediaRequests } from "./archived-media.ts";
 import { controlPlane, sigv4Verify, stateFile } from "./endpoint.ts";
 import { containerFormat, oggOpus, opusPacket } from "./files.ts";
 import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
@@ -42,4 +43,5 @@ export const fuzzTargets = [
   stateFile,
   mkvReader,
   putMediaIngest,
+  archivedMediaRequests,
 ] as FuzzTarget[];
