@@ -95,6 +95,7 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
   const gone = (clientId: string) =>
     until(() => master.viewers.has(clientId) ? undefined : true, "viewer gone at the master");
   const cells: Record<string, Sample[]> = { kvsrtc: [], "kvsrtc --trickle-early": [] };
+  const pageSteps: PageTiming[] = [];
   try {
     for (const [name, early] of [["kvsrtc", false], ["kvsrtc --trickle-early", true]] as const) {
       for (let i = 0; i < runs; i++) {
@@ -119,12 +120,13 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
         },
         null,
         { timeout: timeoutMs },
-      ).then((h) => h.jsonValue() as Promise<{ offerAt: number; firstFrameAt: number }>);
+      ).then((h) => h.jsonValue() as Promise<PageTiming>);
       const id = await until(() => joined, "the page's offer");
       cells.Chromium.push({
         dtlsMs: await masterDtls(id),
         firstFrameMs: timing.firstFrameAt - timing.offerAt,
       });
+      pageSteps.push(timing);
       await page.close();
     }
   } finally {
@@ -132,7 +134,29 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
     await target.close();
     await endpoint.stop({ graceMs: 0 });
   }
-  return cells;
+  return { cells, pageSteps };
+}
+
+/** The viewer page's own timing of its steps (adapters/local/page/assets/viewer.js). */
+interface PageTiming {
+  offerAt: number;
+  answerAt: number;
+  connectedAt: number;
+  firstFrameReceivedAt: number;
+  firstFramePresentedAt: number;
+  firstFrameAt: number;
+}
+
+/** Where the page's first picture spends its time: each step's p50 from making the offer. */
+function pageStepsRow(delayMs: number, steps: PageTiming[]) {
+  const p50 = (key: keyof PageTiming) =>
+    percentile(steps.map((t) => t[key] - t.offerAt), 50).toFixed(0);
+  console.log(
+    `    Chromium page at D ${delayMs} ms, p50 from making the offer: answer ${p50("answerAt")}, ` +
+      `connected ${p50("connectedAt")}, first picture's last packet ` +
+      `${p50("firstFrameReceivedAt")}, presented ${p50("firstFramePresentedAt")}, page told ` +
+      `${p50("firstFrameAt")}`,
+  );
 }
 
 async function againstChromiumMaster(delayMs: number, browser: Chromium) {
@@ -178,10 +202,11 @@ try {
       `DTLS p50   p95   max   offer->frame p50 p95   DTLS > 500 ms`,
   );
   for (const delayMs of [0, 50, 150]) {
-    const cells = await againstKvsrtcMaster(delayMs, browser);
+    const { cells, pageSteps } = await againstKvsrtcMaster(delayMs, browser);
     for (const [viewer, samples] of Object.entries(cells)) {
       row(viewer, "kvsrtc master", delayMs, samples);
     }
+    pageStepsRow(delayMs, pageSteps);
   }
   for (const delayMs of [0, 150]) {
     row("kvsrtc", "Chromium page", delayMs, await againstChromiumMaster(delayMs, browser));

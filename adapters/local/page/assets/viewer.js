@@ -8,7 +8,12 @@ const state = {
   status: "idle",
   error: undefined,
   stats: undefined,
-  /** performance.now() when making the offer began and when the first picture was shown. */
+  /**
+   * performance.now() of the connection's steps: making the offer began (offerAt), the answer
+   * came (answerAt), the peer connection was up (connectedAt), the first picture's last packet
+   * arrived (firstFrameReceivedAt) and it was handed to the compositor (firstFramePresentedAt),
+   * and the page heard of it (firstFrameAt).
+   */
   timing: {},
   received: [],
   send: (text) => send(text),
@@ -92,8 +97,12 @@ async function connect(channelName) {
     const stream = new MediaStream();
     $("remote").srcObject = stream;
     state.timing = {};
-    $("remote").requestVideoFrameCallback?.(() => {
-      state.timing.firstFrameAt = performance.now();
+    $("remote").requestVideoFrameCallback?.((_, frame) => {
+      Object.assign(state.timing, {
+        firstFrameReceivedAt: frame.receiveTime,
+        firstFramePresentedAt: frame.presentationTime,
+        firstFrameAt: performance.now(),
+      });
     });
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
@@ -103,7 +112,10 @@ async function connect(channelName) {
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) signalingClient.sendIceCandidate(candidate);
     };
-    pc.onconnectionstatechange = () => setStatus(`peer ${pc.connectionState}`);
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") state.timing.connectedAt ??= performance.now();
+      setStatus(`peer ${pc.connectionState}`);
+    };
 
     signalingClient.on("open", async () => {
       setStatus("sending offer");
@@ -114,6 +126,7 @@ async function connect(channelName) {
     // A kvsrtc master that will not take this viewer answers rejecting everything, saying why.
     signalingClient.on("sdpAnswer", (answer) => {
       const refused = /^a=x-kvsrtc-refused:(.*)$/m.exec(answer.sdp)?.[1];
+      state.timing.answerAt ??= performance.now();
       if (refused) setStatus(`refused by the master: ${refused.trim()}`);
       else pc.setRemoteDescription(answer);
     });
