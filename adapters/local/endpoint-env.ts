@@ -9,6 +9,8 @@ import type { SignalingRelay } from "../../core/local-endpoint/signaling-relay.t
 import type { TurnSettings } from "../../core/local-endpoint/ice-servers.ts";
 import type { FragmentStore } from "../../core/fragments/fragment-store.ts";
 import type { SessionTokens } from "../../core/archived-media/session-tokens.ts";
+import type { GetMediaLimits } from "../../core/fragments/get-media-limits.ts";
+import type { PutMediaAdmission } from "../../core/local-endpoint/put-media-admission.ts";
 import type { StorageSessions } from "./storage/storage-sessions.ts";
 
 export interface EndpointState {
@@ -23,6 +25,10 @@ export interface EndpointState {
   stopping: AbortSignal;
   /** The HLS sessions GetHLSStreamingSessionURL handed out, by token. */
   playbackSessions: SessionTokens;
+  /** PutMedia connections open per stream, and their rate (AWS's limits). */
+  putMediaAdmission: PutMediaAdmission;
+  /** GetMedia connections open per stream, and their rate. */
+  getMediaLimits: GetMediaLimits;
   /** Access key id -> credentials this endpoint accepts. */
   credentials: Map<string, AwsCredentials>;
   stunPort: number;

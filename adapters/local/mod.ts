@@ -18,6 +18,8 @@ import { sessionPlayback } from "./services/session-playback.ts";
 import { loadState, saveState } from "./state-file.ts";
 import { startStunServer } from "./stun-server.ts";
 import { StorageSessions } from "./storage/storage-sessions.ts";
+import { GetMediaLimits } from "../../core/fragments/get-media-limits.ts";
+import { PutMediaAdmission } from "../../core/local-endpoint/put-media-admission.ts";
 import { defaultStorageSessionMaxMs } from "./storage/storage-session.ts";
 import type { Log } from "../../core/log.ts";
 import { isLoopbackAddress, pageRoutes } from "./page/routes.ts";
@@ -166,6 +168,8 @@ export async function startLocalEndpoint(
     storage,
     stopping: stopped.signal,
     playbackSessions: new SessionTokens(),
+    putMediaAdmission: new PutMediaAdmission(),
+    getMediaLimits: new GetMediaLimits(),
     credentials: accepted,
     stunPort: stun.port,
     turn: options.turn,

@@ -12,7 +12,6 @@
 import type { Registry } from "../../core/local-endpoint/registry.ts";
 import { resourceNotFound } from "../../core/local-endpoint/errors.ts";
 import { parsePutMediaRequest } from "../../core/local-endpoint/put-media-request.ts";
-import { PutMediaAdmission } from "../../core/local-endpoint/put-media-admission.ts";
 import { ackLine, type FragmentAck } from "../../core/fragments/put-media-ack.ts";
 import {
   type IngestLimits,
@@ -27,9 +26,6 @@ const maxReadBytesPerSecond = 12.5e6;
 const maxUnreadAckBytes = 1 << 20;
 /** How often the idle and no-data clocks are looked at. */
 const tickMs = 500;
-
-/** One admission per endpoint, kept beside its state (the state's shape is shared). */
-const admissions = new WeakMap<EndpointState, PutMediaAdmission>();
 
 /** TEST ONLY: shorter idle and no-data periods. */
 export const putMediaTestLimits: Partial<IngestLimits> = {};
@@ -50,9 +46,7 @@ export function putMedia(request: Request, state: EndpointState): Response {
   if (stream.status !== "ACTIVE") {
     throw resourceNotFound(`The requested stream is not found or not active: ${stream.arn}`);
   }
-  let admission = admissions.get(state);
-  if (!admission) admissions.set(state, admission = new PutMediaAdmission());
-  const release = admission.admit(stream.arn);
+  const release = state.putMediaAdmission.admit(stream.arn);
 
   const encoder = new TextEncoder();
   let acks!: ReadableStreamDefaultController<Uint8Array>;

@@ -12,24 +12,14 @@ import type { Context } from "hono";
 import { streamFrom } from "../../../core/local-endpoint/control-plane.ts";
 import { invalidArgument } from "../../../core/local-endpoint/errors.ts";
 import { parseJsonObject, requiredArray } from "../../../core/local-endpoint/fields.ts";
-import { GetMediaLimits } from "../../../core/fragments/get-media-limits.ts";
 import { fragmentListBody, getMediaBody } from "../../../core/fragments/media-bodies.ts";
 import { parseStartSelector, startPoint } from "../../../core/fragments/start-selector.ts";
-import type { EndpointEnv, EndpointState } from "../endpoint-env.ts";
+import type { EndpointEnv } from "../endpoint-env.ts";
 
 export const mediaContentType = "video/webm";
 
 /** GetMediaForFragmentList takes at most this many fragment numbers (AWS's limit). */
 export const maxListedFragments = 1000;
-
-// One set of limits per endpoint, kept beside its state rather than in it.
-const limitsOf = new WeakMap<EndpointState, GetMediaLimits>();
-
-function limits(endpoint: EndpointState): GetMediaLimits {
-  let found = limitsOf.get(endpoint);
-  if (!found) limitsOf.set(endpoint, found = new GetMediaLimits());
-  return found;
-}
 
 const streamed = (body: ReadableStream<Uint8Array>) =>
   new Response(body, { status: 200, headers: { "content-type": mediaContentType } });
@@ -39,7 +29,7 @@ export function getMedia(c: Context<EndpointEnv>): Response {
   const selector = parseStartSelector(body);
   const { registry, fragments } = c.var.endpoint;
   const stream = streamFrom(body, registry);
-  const release = limits(c.var.endpoint).admit(stream.arn);
+  const release = c.var.endpoint.getMediaLimits.admit(stream.arn);
   const start = startPoint(
     selector,
     fragments.fragments(stream.arn),
