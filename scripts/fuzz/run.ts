@@ -16,6 +16,11 @@ import { fuzzTargets } from "./targets/mod.ts";
 
 /** A case still running after this long is stuck for good: its process is killed. */
 const stuckAfterMs = 10_000;
+/**
+ * How long a target may take to make its seeds before the first case: some run ffmpeg
+ * (libx265, libvpx), which takes more than a case's bound on a loaded machine.
+ */
+const preparingAfterMs = 120_000;
 
 const { values } = parseArgs({
   options: {
@@ -127,7 +132,9 @@ function supervise(name: string, progressFile: string): Promise<TargetSummary> {
     if (current !== last) {
       last = current;
       lastChange = performance.now();
-    } else if (performance.now() - lastChange > stuckAfterMs) {
+    } else if (
+      performance.now() - lastChange > (current === -1 ? preparingAfterMs : stuckAfterMs)
+    ) {
       stuck = { case: current };
       proc.kill("SIGKILL");
     }
@@ -150,7 +157,9 @@ function supervise(name: string, progressFile: string): Promise<TargetSummary> {
           kind: stuck ? "hang" : "crash",
           case: at,
           error: stuck
-            ? `still running after ${stuckAfterMs / 1000} s: killed`
+            ? (stuck.case === -1
+              ? `its seeds were still being made after ${preparingAfterMs / 1000} s: killed`
+              : `still running after ${stuckAfterMs / 1000} s: killed`)
             : `the process died (${signal ?? `exit ${code}`})`,
           input: "(replay the case to see it)",
         }],
