@@ -8,6 +8,7 @@
  * comes back, and audio that fails or is not Ogg Opus is reported in one line. And A/V sync: a
  * muxed pipeline ticks at every keyframe; the times the source gives the master keep each tick
  * within 40 ms of its keyframe, for 30 s (KVSRTC_TEST_SYNC_SECONDS=120 for the issue's 2 min).
+ * And latency: a muxed Matroska stream is sent block by block, not a cluster (a GOP) at a time.
  * The README's live-source recipes that need no camera are run as written.
  */
 import { after, before, describe, test } from "node:test";
@@ -306,6 +307,38 @@ describe("live sources: stalls and failures", { skip }, () => {
       /warning: the output of gst-launch-1\.0 is Ogg, not video \(is it audio/,
       10_000,
     );
+  });
+});
+
+describe("latency of a muxed live source", { skip }, () => {
+  test("at a 2 s GOP, every frame is sent well under a GOP after the pipeline made it", {
+    timeout: 30_000,
+  }, async () => {
+    const gopSeconds = 2;
+    const source = openSource({
+      source: `gst:${gstVideo.replace("key-int-max=25", `key-int-max=${25 * gopSeconds}`)} ! ` +
+        `h264parse ! matroskamux name=m streamable=true ! fdsink fd=1 ${gstAudio} ! m.`,
+      fps: 25,
+    });
+    // Each frame's arrival less its container time: the smallest is the pipe's own delay.
+    const late: number[] = [];
+    source.start({
+      video: (_, timeUs) => late.push(performance.now() - timeUs / 1000),
+      audio() {},
+    });
+    await new Promise((r) => setTimeout(r, 4000 * gopSeconds));
+    source.stop();
+    assert.ok(late.length >= 100, `${late.length} frames`);
+    const soonest = Math.min(...late);
+    const lags = late.map((at) => at - soonest).sort((a, b) => a - b);
+    const [median, worst] = [lags[lags.length >> 1], lags.at(-1)!];
+    console.log(
+      `frame lag behind the pipeline: median ${median.toFixed(0)} ms, ` +
+        `worst ${worst.toFixed(0)} ms (a GOP is ${gopSeconds * 1000} ms)`,
+    );
+    // Read a cluster at a time (mediabunny), the median was half a GOP and the worst a GOP.
+    assert.ok(median < 200, `median ${median.toFixed(0)} ms behind`);
+    assert.ok(worst < gopSeconds * 1000 / 2, `worst ${worst.toFixed(0)} ms behind`);
   });
 });
 
