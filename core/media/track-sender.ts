@@ -58,6 +58,11 @@ export interface TrackSenderOptions {
    * the sender makes its own. Stopping the sender stops it.
    */
   pacer?: SendPacer;
+  /**
+   * The media time (µs, the ring frames' clock) live now, one clock for a master's tracks;
+   * undefined before the first frame. Sender reports map it to RTP time (see SenderReporter).
+   */
+  liveMediaTimeUs?: () => number | undefined;
   /** When transport-cc was negotiated for this track. */
   transportCc?: TrackTransportCc;
   /** Random by default; tests fix them. */
@@ -117,7 +122,18 @@ export class TrackSender {
       initialSequenceNumber: o.initialSequenceNumber ?? random32(),
       initialTimestamp: (o.initialTimestamp ?? random32()) >>> 0,
     });
-    this.#reporter = new SenderReporter(ssrc, o.clockRate, stats, clock);
+    const live = o.liveMediaTimeUs;
+    const sequencer = this.#sequencer;
+    this.#reporter = new SenderReporter(
+      ssrc,
+      o.clockRate,
+      stats,
+      clock,
+      live && (() => {
+        const timeUs = live();
+        return timeUs === undefined ? undefined : sequencer.timestampAt(timeUs);
+      }),
+    );
     this.#nack = new NackResponder({
       ssrc,
       ring,
