@@ -90,6 +90,9 @@ export class TrackSender {
    * call site made that site megamorphic (the send path a third slower in its benchmark).
    */
   readonly #congestion?: PeerCongestion;
+  readonly #send: (packet: Uint8Array) => boolean;
+  /** Restarts that a sender report has told the viewer of; undefined: reports are not sent here. */
+  #reportedRestarts?: number;
 
   constructor(o: TrackSenderOptions) {
     this.ssrc = o.ssrc;
@@ -153,6 +156,8 @@ export class TrackSender {
       new ReceiverFeedback(ssrc, stats, clock),
     ];
     this.#congestion = o.transportCc?.congestion;
+    this.#send = o.send;
+    if (live) this.#reportedRestarts = 0;
   }
 
   get started(): boolean {
@@ -183,6 +188,7 @@ export class TrackSender {
    */
   pump(): void {
     this.pacer.run();
+    this.#reportRestart();
   }
 
   /**
@@ -195,6 +201,20 @@ export class TrackSender {
       this.#congestion?.incoming(rtcp);
     }
     this.pacer.run();
+    this.#reportRestart();
+  }
+
+  /**
+   * A restart (PLI/FIR) shifts the track's timestamps on: with sender reports on the live media
+   * clock, one goes out at once, or a viewer would put the frames after it off by the shift
+   * until the next periodic report, up to a second later.
+   */
+  #reportRestart() {
+    const restarts = this.stats.keyframeRestarts;
+    if (this.#reportedRestarts === undefined || restarts === this.#reportedRestarts) return;
+    this.#reportedRestarts = restarts;
+    const report = this.senderReport();
+    if (report) this.#send(report);
   }
 
   /** Sends nothing more: the pacer's waiting turn, the NACKs waiting and the descriptors go. */

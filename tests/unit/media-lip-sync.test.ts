@@ -5,6 +5,8 @@ import { FrameRing } from "../../core/media/frame-ring.ts";
 import { audioFrame, videoFrame } from "../../core/media/media-frame.ts";
 import { SenderTimeline } from "../../core/media/receive/sender-timeline.ts";
 import { TrackSender } from "../../core/media/track-sender.ts";
+import { isRtcp } from "../../core/rtcp/header.ts";
+import { buildPli } from "../../core/rtcp/pli.ts";
 import { buildSenderReport, ntpTime, parseSenderReport } from "../../core/rtcp/sender-report.ts";
 import { parseRtpPacket } from "../../core/rtp/header.ts";
 import { FakeTurns } from "./support/fake-turns.ts";
@@ -99,6 +101,29 @@ describe("lip sync: sender reports put both tracks on the master's media clock",
       const apart = timeOf(m.audio, mediaMs) - timeOf(m.video, mediaMs);
       assert.ok(Math.abs(apart) < 1, `media ${mediaMs} ms: audio ${apart} ms from video`);
     }
+  });
+
+  test("a restart (PLI) shifts video timestamps on, and a sender report says so at once", () => {
+    const m = master();
+    const { video } = m;
+    const feed = (from: number, to: number) => {
+      for (let n = from; n < to; n++) {
+        m.runUntil(n * 40);
+        video.ring.push(videoFrame(sampleFrames[n % sampleFrames.length], n * 40_000));
+        video.sender.pump();
+      }
+    };
+    feed(0, 45); // keyframes at frames 0 and 30
+    const reports = () => video.sent.filter(isRtcp);
+    assert.equal(reports().length, 0, "no report before the restart");
+    video.sender.handleRtcp(buildPli({ senderSsrc: 1, mediaSsrc: 90000 }));
+    feed(45, 60);
+    assert.equal(video.sender.stats.keyframeRestarts, 1);
+    assert.equal(reports().length, 1, "one report, at the restart");
+    video.timeline.report(parseSenderReport(reports()[0]));
+    const rtp = video.sent.filter((p) => !isRtcp(p)).map(parseRtpPacket);
+    const newestMs = video.timeline.unixMs(rtp.at(-1)!.timestamp)! - unixStart;
+    assert.ok(Math.abs(newestMs - 59 * 40) < 1, `the newest frame maps to ${newestMs} ms`);
   });
 });
 
