@@ -4,8 +4,8 @@
  * both tracks muxed into Matroska, ffmpeg muxing both (`ffmpeg:`), and a Matroska stream on
  * stdin. Each source's stream is teed to a file as it is sent; every video frame the viewer
  * writes must hold the NAL units the encoder wrote, in order with none missing, and every audio
- * packet must be the encoder's. Also: a live stream that stalls is reported and goes on when it
- * comes back, and audio that fails or is not Ogg Opus is reported in one line. And A/V sync: a
+ * packet must be the encoder's. Also: a live stream that stalls (Annex-B, or Matroska cut
+ * mid-block) is reported and goes on when it comes back, and audio that fails or is not Ogg Opus is reported in one line. And A/V sync: a
  * muxed pipeline ticks at every keyframe; the times the source gives the master keep each tick
  * within 40 ms of its keyframe, for 30 s (KVSRTC_TEST_SYNC_SECONDS=120 for the issue's 2 min).
  * And latency: a muxed Matroska stream is sent block by block, not a cluster (a GOP) at a time.
@@ -261,6 +261,31 @@ describe("live sources: stalls and failures", { skip }, () => {
     await master.waitFor(/data again after \d+\.\d s; going on/, 5000);
     const viewed = await viewing;
     assertFrames(viewed.video, units);
+    assert.equal(master.child.exitCode, null, "the master is still running");
+  });
+
+  test("a Matroska stream that stalls mid-cluster goes on when it comes back", async () => {
+    ffmpeg(
+      ...`${ffmpegInputs.replace("-re ", "")} -t 4 ${ffmpegEncode}`.split(" "),
+      file("stall.mkv"),
+    );
+    const channel = `mkv-stall-${Date.now()}`;
+    const { master, url } = await startMaster(["--source", "-", "--channel", channel]);
+    const bytes = new Uint8Array(readFileSync(file("stall.mkv")));
+    const stdin = master.child.stdin!;
+    // Cut at an arbitrary byte: inside a block, inside a cluster.
+    const cut = Math.floor(bytes.length * 0.4) + 7;
+    stdin.write(bytes.subarray(0, cut));
+    await master.waitFor(/nothing arrived for 5 s \(stalled\?\); waiting for it/, 10_000);
+    const viewing = view(url, channel, 20);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let at = cut; at < bytes.length; at += 4096) {
+      stdin.write(bytes.subarray(at, at + 4096));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await master.waitFor(/data again after \d+\.\d s; going on/, 5000);
+    const viewed = await viewing;
+    assertFrames(viewed.video, tracksIn(file("stall.mkv"), "stall-mkv").video);
     assert.equal(master.child.exitCode, null, "the master is still running");
   });
 
