@@ -9,8 +9,8 @@ import type { MkvTrack } from "../fragments/fragment.ts";
 import { annexBAccessUnit, type AvcDecoderConfig, parseAvcDecoderConfig } from "../h264/avcc.ts";
 import { MkvReader } from "./mkv-reader.ts";
 
-export const h264CodecId = "V_MPEG4/ISO/AVC";
-export const opusCodecId = "A_OPUS";
+const h264CodecId = "V_MPEG4/ISO/AVC";
+const opusCodecId = "A_OPUS";
 
 export type MkvMedia =
   /** The stream's tracks: the ones read (undefined: it has none of that kind), and all. */
