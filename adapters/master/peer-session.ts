@@ -240,6 +240,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       clockRate: track.clockRate,
       send: (packet) => track.send(packet),
       pacer: this.pacer,
+      liveMediaTimeUs: () => o.broadcast.liveMediaTimeUs(),
       transportCc: congestion && extensionId !== undefined
         ? { extensionId, congestion }
         : undefined,

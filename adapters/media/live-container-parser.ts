@@ -1,12 +1,11 @@
 /**
- * Video and audio from a container stream as it arrives — Matroska/WebM (`matroskamux`,
- * `ffmpeg -f matroska -`) or MPEG-TS (`mpegtsmux`, `ffmpeg -f mpegts -`) on a pipe — demuxed by
- * mediabunny's ReadableStreamSource, which reads an unbounded, non-seekable stream from start
- * to end. Each packet is sent as soon as mediabunny gives it (no pacing: the stream is live),
- * at the container's own timestamp from the first one, the same clock for both tracks, so
- * they stay in sync. mediabunny gives a Matroska cluster's blocks once the whole cluster has
- * arrived, so what is sent lags by up to one cluster (muxers start one at each keyframe). It
- * reads no Opus from MPEG-TS: such a stream gives its video only.
+ * Video and audio from a container stream as it arrives — MPEG-TS (`mpegtsmux`, `ffmpeg -f
+ * mpegts -`) on a pipe — demuxed by mediabunny's ReadableStreamSource, which reads an
+ * unbounded, non-seekable stream from start to end. Each packet is sent as soon as mediabunny
+ * gives it (no pacing: the stream is live), at the container's own timestamp from the first
+ * one, the same clock for both tracks, so they stay in sync. It reads no Opus from MPEG-TS:
+ * such a stream gives its video only. (Live Matroska is read block by block instead, by
+ * live-matroska-parser.ts: mediabunny would hold each cluster back until all of it arrived.)
  */
 import type { Input } from "mediabunny";
 import type { ContainerFormat } from "../../core/container/container-format.ts";

@@ -7,6 +7,7 @@ import { FileSource, listMediaFiles } from "./frame-files-source.ts";
 import type { MediaSink, MediaSource, SourceWarn } from "./source.ts";
 import { AnnexBParser } from "./annex-b-parser.ts";
 import { LiveContainerParser } from "./live-container-parser.ts";
+import { LiveMatroskaParser } from "./live-matroska-parser.ts";
 import { OggOpusParser } from "./ogg-opus-parser.ts";
 import {
   type ChooseParser,
@@ -64,6 +65,8 @@ export function openSource(s: SourceSettings): MediaSource {
         "MPEG-TS, or give an MP4 file as --source FILE)";
     }
     if (format === "Ogg") return `${name} is Ogg, not video (is it audio for --audio?)`;
+    // Matroska block by block, as it arrives; MPEG-TS through mediabunny.
+    if (format === "Matroska") return new LiveMatroskaParser(context, name, !audio);
     return format
       ? new LiveContainerParser(context, name, format, !audio)
       : new AnnexBParser(context, name, fps);

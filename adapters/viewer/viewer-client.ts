@@ -224,6 +224,11 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     }
   }
 
+  /** A track's RTP timestamp on the master's clock (Unix ms); undefined before its first SR. */
+  senderTimeMs(track: TrackKind, rtpTimestamp: number): number | undefined {
+    return this.#receiver.senderTimeMs(track, rtpTimestamp);
+  }
+
   /** Sends a PLI now (the master should answer with a keyframe). */
   requestKeyframe(): boolean {
     return this.#receiver.requestKeyframe();

@@ -6,6 +6,7 @@ import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import { maxOutDirBytes, OutDir } from "../../adapters/viewer/out-dir.ts";
+import { TimestampsFile } from "../../adapters/viewer/timestamps-file.ts";
 import { ViewerClient, type ViewerStats } from "../../adapters/viewer/viewer-client.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { finishClosing } from "../../adapters/webrtc/finish-closing.ts";
@@ -47,6 +48,14 @@ async function runViewer(values: Values): Promise<number> {
   const out = values.out === undefined
     ? undefined
     : new OutDir(values.out as string, maxOutMb * 2 ** 20);
+  let timestamps: TimestampsFile | undefined;
+  if (values.timestamps !== undefined) {
+    try {
+      timestamps = new TimestampsFile(values.timestamps as string);
+    } catch (error) {
+      throw new UserError((error as Error).message);
+    }
+  }
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const session = await openChannel(target, {
@@ -68,6 +77,7 @@ async function runViewer(values: Values): Promise<number> {
   });
   const finish = async () => {
     client.close();
+    timestamps?.close();
     // Before the process exits, so the master sees this viewer leave now (see finishClosing).
     finishClosing();
     session.close();
@@ -88,16 +98,34 @@ async function runViewer(values: Values): Promise<number> {
     if (taken === frames) return;
     taken++;
     if (out?.writeFrame(au.data) === false) outFull();
+    stamp("video", au.timestamp, au.data.length, au.keyframe);
     if (taken === pliAfter) client.requestKeyframe();
     if (taken === frames) done(0);
   });
+  let timestampsFullWarned = false;
+  function stamp(track: "video" | "audio", rtpTimestamp: number, bytes: number, key?: boolean) {
+    const written = timestamps?.write({
+      track,
+      rtpTimestamp,
+      senderTimeMs: client.senderTimeMs(track, rtpTimestamp) ?? null,
+      receivedAtMs: Date.now(),
+      bytes,
+      ...(key === undefined ? {} : { keyframe: key }),
+    });
+    if (written !== false || timestampsFullWarned) return;
+    timestampsFullWarned = true;
+    log.warn(`--timestamps ${timestamps!.path}: nothing more is written: ${timestamps!.full}`);
+  }
   let outFullWarned = false;
   const outFull = () => {
     if (outFullWarned || !out?.full) return;
     outFullWarned = true;
     log.warn(`--out ${out.dir}: nothing more is written: ${out.full}`);
   };
-  if (out) client.on("audio", (packet) => out.writeAudio(packet) || outFull());
+  client.on("audio", (packet, timestamp) => {
+    if (out?.writeAudio(packet) === false) outFull();
+    stamp("audio", timestamp, packet.length);
+  });
   client.on("message", (text) => console.log(`message from the master: ${text}`));
   session.signaling.once("superseded", () =>
     log.warn(
@@ -190,13 +218,21 @@ async function runViewer(values: Values): Promise<number> {
 export const viewer: Command = {
   name: "viewer",
   summary: "connect as VIEWER, receive media and data-channel messages",
-  usage: "kvsrtc viewer [--out DIR] [--frames N | --duration S] [options]",
+  usage: "kvsrtc viewer [--out DIR] [--timestamps FILE] [--frames N | --duration S] [options]",
   waitsForStop: true,
   options: {
     out: {
       type: "string",
       arg: "DIR",
       help: "write each access unit as DIR/frame-0001.h264 ... and audio as audio-0001.opus ...",
+    },
+    timestamps: {
+      type: "string",
+      arg: "FILE",
+      help: "write a JSON line per frame and audio packet written (as --out numbers them): " +
+        "track, rtpTimestamp, senderTimeMs (when the master's clock says it was live, from " +
+        "its RTCP sender reports: one clock for audio and video, null before a track's first " +
+        "report), receivedAtMs (this viewer's clock), bytes, keyframe",
     },
     "max-out-mb": {
       type: "string",

@@ -24,7 +24,13 @@ export class Broadcast {
     audio: new RateWindow({ windowMs: 2000, minSpanMs: 500, capacity: 512 }),
   };
 
-  constructor(options: { ring?: FrameRingOptions } = {}) {
+  readonly #now: () => number;
+  /** The monotonic ms at which media time 0 was live: set by the first frame, either track. */
+  #mediaEpochMs?: number;
+
+  /** `now`: monotonic ms (performance.now by default; tests drive it). */
+  constructor(options: { ring?: FrameRingOptions; now?: () => number } = {}) {
+    this.#now = options.now ?? (() => performance.now());
     this.video = new FrameRing("video", options.ring);
     this.audio = new FrameRing("audio", options.ring);
     this.videoIngest = new VideoIngest();
@@ -56,6 +62,16 @@ export class Broadcast {
     return Number.isNaN(video) ? audio : video + (Number.isNaN(audio) ? 0 : audio);
   }
 
+  /**
+   * The media time live now (µs, the frames' clock), one for both tracks; undefined before the
+   * first frame. The first frame is taken as live when it came, and media time runs on with the
+   * clock from there (a live source's frames come as its clock gives them; a file is paced).
+   */
+  liveMediaTimeUs(): number | undefined {
+    const epoch = this.#mediaEpochMs;
+    return epoch === undefined ? undefined : Math.round((this.#now() - epoch) * 1000);
+  }
+
   /** Returns the function that unsubscribes. */
   subscribe(listener: FrameListener): () => void {
     this.#listeners.add(listener);
@@ -67,6 +83,7 @@ export class Broadcast {
   }
 
   #publish(frame: RingFrame): RingFrame {
+    this.#mediaEpochMs ??= this.#now() - frame.timeUs / 1000;
     this.#rates[frame.kind].add(frame.timeUs / 1000, frame.bytes.length);
     for (const listener of this.#listeners) listener(frame);
     return frame;

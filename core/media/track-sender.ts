@@ -58,6 +58,11 @@ export interface TrackSenderOptions {
    * the sender makes its own. Stopping the sender stops it.
    */
   pacer?: SendPacer;
+  /**
+   * The media time (µs, the ring frames' clock) live now, one clock for a master's tracks;
+   * undefined before the first frame. Sender reports map it to RTP time (see SenderReporter).
+   */
+  liveMediaTimeUs?: () => number | undefined;
   /** When transport-cc was negotiated for this track. */
   transportCc?: TrackTransportCc;
   /** Random by default; tests fix them. */
@@ -85,6 +90,9 @@ export class TrackSender {
    * call site made that site megamorphic (the send path a third slower in its benchmark).
    */
   readonly #congestion?: PeerCongestion;
+  readonly #send: (packet: Uint8Array) => boolean;
+  /** Restarts that a sender report has told the viewer of; undefined: reports are not sent here. */
+  #reportedRestarts?: number;
 
   constructor(o: TrackSenderOptions) {
     this.ssrc = o.ssrc;
@@ -117,7 +125,18 @@ export class TrackSender {
       initialSequenceNumber: o.initialSequenceNumber ?? random32(),
       initialTimestamp: (o.initialTimestamp ?? random32()) >>> 0,
     });
-    this.#reporter = new SenderReporter(ssrc, o.clockRate, stats, clock);
+    const live = o.liveMediaTimeUs;
+    const sequencer = this.#sequencer;
+    this.#reporter = new SenderReporter(
+      ssrc,
+      o.clockRate,
+      stats,
+      clock,
+      live && (() => {
+        const timeUs = live();
+        return timeUs === undefined ? undefined : sequencer.timestampAt(timeUs);
+      }),
+    );
     this.#nack = new NackResponder({
       ssrc,
       ring,
@@ -137,6 +156,8 @@ export class TrackSender {
       new ReceiverFeedback(ssrc, stats, clock),
     ];
     this.#congestion = o.transportCc?.congestion;
+    this.#send = o.send;
+    if (live) this.#reportedRestarts = 0;
   }
 
   get started(): boolean {
@@ -167,6 +188,7 @@ export class TrackSender {
    */
   pump(): void {
     this.pacer.run();
+    this.#reportRestart();
   }
 
   /**
@@ -179,6 +201,20 @@ export class TrackSender {
       this.#congestion?.incoming(rtcp);
     }
     this.pacer.run();
+    this.#reportRestart();
+  }
+
+  /**
+   * A restart (PLI/FIR) shifts the track's timestamps on: with sender reports on the live media
+   * clock, one goes out at once, or a viewer would put the frames after it off by the shift
+   * until the next periodic report, up to a second later.
+   */
+  #reportRestart() {
+    const restarts = this.stats.keyframeRestarts;
+    if (this.#reportedRestarts === undefined || restarts === this.#reportedRestarts) return;
+    this.#reportedRestarts = restarts;
+    const report = this.senderReport();
+    if (report) this.#send(report);
   }
 
   /** Sends nothing more: the pacer's waiting turn, the NACKs waiting and the descriptors go. */

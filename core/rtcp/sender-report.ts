@@ -23,6 +23,11 @@ export function ntpTime(unixMs: number): { ntpSeconds: number; ntpFraction: numb
   return { ntpSeconds: (seconds + ntpEpochOffset) >>> 0, ntpFraction: fraction >>> 0 };
 }
 
+/** The Unix time in milliseconds of an NTP timestamp (the inverse of ntpTime). */
+export function unixMsOfNtp(sr: Pick<SenderReport, "ntpSeconds" | "ntpFraction">): number {
+  return (sr.ntpSeconds - ntpEpochOffset) * 1000 + (sr.ntpFraction / 2 ** 32) * 1000;
+}
+
 /** The middle 32 bits of an SR's NTP timestamp: what a report block's LSR field echoes. */
 export function compactNtp(sr: Pick<SenderReport, "ntpSeconds" | "ntpFraction">): number {
   return (((sr.ntpSeconds & 0xffff) << 16) | (sr.ntpFraction >>> 16)) >>> 0;

@@ -1,8 +1,9 @@
 /**
  * The ends of one track's receive chain that every track has: in, it tells RTP from RTCP,
  * counts each RTP packet in the track's reception statistics (made at the first packet, for its
- * SSRC) and notes the sender reports about it; out, it makes the receiver report (RR) when one
- * is due, echoing the last sender report so the sender can measure the round trip.
+ * SSRC) and notes the sender reports about it (which also put its RTP times on the sender's
+ * clock); out, it makes the receiver report (RR) when one is due, echoing the last sender
+ * report so the sender can measure the round trip.
  */
 import { isRtcp } from "../../rtcp/header.ts";
 import { parseRtcp } from "../../rtcp/parse.ts";
@@ -10,10 +11,12 @@ import { buildReceiverReport } from "../../rtcp/receiver-report.ts";
 import { parseRtpPacket, type RtpPacket } from "../../rtp/header.ts";
 import { ReceptionStats } from "../reception-stats.ts";
 import { ReceiverReporter } from "./receiver-reporter.ts";
+import { SenderTimeline } from "./sender-timeline.ts";
 
 export class TrackReception {
   /** Undefined until the first RTP packet. */
   stats?: ReceptionStats;
+  readonly senderTimeline: SenderTimeline;
   readonly #clockRate: number;
   /** Ours: the sender SSRC of the reports. */
   readonly #ssrc: number;
@@ -21,6 +24,7 @@ export class TrackReception {
 
   constructor(options: { clockRate: number; ssrc: number; startedAt: number }) {
     this.#clockRate = options.clockRate;
+    this.senderTimeline = new SenderTimeline(options.clockRate);
     this.#ssrc = options.ssrc;
     this.#reporter = new ReceiverReporter(options.startedAt);
   }
@@ -59,6 +63,7 @@ export class TrackReception {
     for (const rtcp of packets) {
       if (rtcp.kind === "senderReport" && rtcp.packet.ssrc === this.stats?.ssrc) {
         this.stats.senderReport(rtcp.packet, now);
+        this.senderTimeline.report(rtcp.packet);
       }
     }
   }

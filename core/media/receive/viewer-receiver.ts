@@ -130,6 +130,16 @@ export class ViewerReceiver {
     }
   }
 
+  /**
+   * When the sender's clock says a track's RTP timestamp was live (Unix ms, from its sender
+   * reports): one clock for both tracks. Undefined before the track's first report.
+   */
+  senderTimeMs(track: TrackKind, rtpTimestamp: number): number | undefined {
+    return (track === "video" ? this.video : this.audio).reception.senderTimeline.unixMs(
+      rtpTimestamp,
+    );
+  }
+
   /** Sends a PLI now (the master should answer with a keyframe). */
   requestKeyframe(): boolean {
     return this.video.requestKeyframe(this.#now());

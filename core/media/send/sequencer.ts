@@ -186,6 +186,15 @@ export class RtpSequencer implements PacedWork {
     return Math.round(frame.timeUs * this.#o.clockRate / 1e6);
   }
 
+  /**
+   * The RTP timestamp of media time `timeUs` for a live frame (not one of a catch-up burst):
+   * what a sender report maps to the wall clock.
+   */
+  timestampAt(timeUs: number): number {
+    const media = Math.round(timeUs * this.#o.clockRate / 1e6);
+    return (this.#o.initialTimestamp + media + this.#shift) >>> 0;
+  }
+
   #timestampOf(frame: RingFrame): number {
     const { end, ticks } = this.#catchUp;
     const media = frame.index < end ? ticks - (end - frame.index) : this.#mediaTicks(frame);
