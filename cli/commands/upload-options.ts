@@ -17,7 +17,7 @@ const maxFragmentMs = 10_000;
 
 /**
  * How long a stop waits for the last fragment's acknowledgement: under the 5 s after which a
- * stop signal ends the process anyway (cli/stop-signal.ts), with the open fragment's own wait.
+ * stop signal ends the process anyway (cli/stop-signal.ts), with room to spare.
  */
 export const uploadStopGraceMs = 2_500;
 
