@@ -1,7 +1,8 @@
 /**
  * `kvsrtc producer` and `kvsrtc master --stream` as their own processes against `kvsrtc serve`,
- * read back through the AWS SDK clients: every frame of the built-in sample, each NAL unit as
- * the source has it, in order (GetMedia and ListFragments agree); SIGINT ends the upload with
+ * read back through the AWS SDK clients: every frame of the built-in sample (and of a 720p
+ * file ffmpeg makes), each NAL unit as the source has it, in order (GetMedia and ListFragments
+ * agree), even across the endpoint killed and restarted on its --data-dir; SIGINT ends the upload with
  * its last fragment acknowledged and exit 0; a master's two viewers get their frames while the
  * stream gets every one; a missing stream and bad flags are one line and a non-zero exit.
  */
@@ -158,6 +159,36 @@ describe("kvsrtc producer and master --stream, as processes", () => {
     const back = await readBack("p2");
     assert.equal(back.listed.length, last.fragmentsPersisted);
     assertSampleFromStart(back, 30);
+  });
+
+  test("the endpoint SIGKILLed and restarted with --data-dir under a running producer: nothing lost or twice", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kvsrtc-producer-crash-"));
+    const persisted = (n: number) => new RegExp(`("eventType":"PERSISTED"[^]*){${n}}`);
+    try {
+      const first = run(["serve", "--port", "0", "--data-dir", dataDir]);
+      const [, own] = await first.waitFor(/local KVS endpoint at (http:\/\/\S+)/, 20_000);
+      const p = run([
+        "producer",
+        ...["--endpoint-url", own, "--region", region, "--stream", "crash", "--create-stream"],
+        "--json",
+      ]);
+      await p.waitFor(persisted(3), 20_000);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      const before = p.output.stdout.split('"PERSISTED"').length - 1;
+      const again = run(["serve", "--port", new URL(own).port, "--data-dir", dataDir]);
+      await again.waitFor(/local KVS endpoint at/, 20_000);
+      await p.waitFor(persisted(before + 3), 30_000);
+      process.kill(p.child.pid!, "SIGINT");
+      assert.equal(await p.exited, 0, p.output.stderr);
+      const last = JSON.parse(p.output.stdout.trim().split("\n").at(-1)!);
+      assert.ok(last.connections >= 2, `it reconnected: ${JSON.stringify(last)}`);
+      assert.equal(last.heldFragments, 0, "every fragment acknowledged in the end");
+      const back = await readStreamBack(own, region, localCredentialPair, "crash");
+      assertSampleFromStart(back, 30 * (before + 3));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test("master --stream with 2 viewers: they get their frames, the stream holds every one", async () => {
