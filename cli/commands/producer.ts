@@ -1,8 +1,8 @@
 import type { Command, Values } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { connecting, numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
-import { printUploadMetrics } from "../metrics-output.ts";
+import { numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
+import { uploadMetricsPrinter } from "../metrics-output.ts";
 import { UploadTimer } from "../../core/metrics/upload-timer.ts";
 import * as uploadFlags from "./upload-options.ts";
 import { untilSignal } from "../stop-signal.ts";
@@ -20,18 +20,10 @@ async function runProducer(values: Values): Promise<number> {
   const source = openSourceFlags(values, log);
   const target = await resolveTarget(settings, { log });
   const timer = new UploadTimer();
-  timer.start("getCredentials");
-  await connecting(target, () => target.credentials.get());
-  timer.end("getCredentials");
-  timer.start("describeStream");
-  const stream = await uploadFlags.openStream(target, upload, log);
-  timer.end("describeStream");
-  let metricsPrinted = values.metrics !== true;
-  const printMetrics = () => {
-    if (metricsPrinted) return;
-    metricsPrinted = true;
-    printUploadMetrics({ role: "producer", stream: stream.name, timer, json: settings.json });
-  };
+  const stream = await uploadFlags.openStream(target, upload, log, timer);
+  const metrics = values.metrics === true
+    ? uploadMetricsPrinter({ role: "producer", stream: stream.name, timer, json: settings.json })
+    : undefined;
   const name = upload.streamName;
   const broadcast = new Broadcast();
   const uploader = new PutMediaUploader({
@@ -57,7 +49,7 @@ async function runProducer(values: Values): Promise<number> {
   }
   let last = { atMs: performance.now(), bytes: 0 };
   const status = setInterval(() => {
-    if (timer.complete) printMetrics();
+    metrics?.whenComplete();
     const stats = uploader.stats();
     if (!stats || settings.json) return;
     const now = { atMs: performance.now(), bytes: stats.bytesWritten };
@@ -77,7 +69,7 @@ async function runProducer(values: Values): Promise<number> {
   clearInterval(status);
   const acknowledged = await uploader.stop(uploadFlags.uploadStopGraceMs);
   source.stop();
-  printMetrics();
+  metrics?.now();
   const stats = uploader.stats();
   if (stats) {
     console.log(

@@ -2,9 +2,10 @@
  * `kvsrtc producer` and `kvsrtc master --stream` as their own processes against `kvsrtc serve`,
  * read back through the AWS SDK clients: every frame of the built-in sample (and of a 720p
  * file ffmpeg makes), each NAL unit as the source has it, in order (GetMedia and ListFragments
- * agree), even across the endpoint killed and restarted on its --data-dir; SIGINT ends the upload with
- * its last fragment acknowledged and exit 0; a master's two viewers get their frames while the
- * stream gets every one; a missing stream and bad flags are one line and a non-zero exit.
+ * agree), even across the endpoint killed and restarted on its --data-dir; SIGINT ends the
+ * upload with its last fragment acknowledged and exit 0; a master's two viewers get their frames
+ * while the stream gets every one; both print the upload's phases with --metrics; a missing
+ * stream and bad flags are one line and a non-zero exit.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -231,6 +232,23 @@ describe("kvsrtc producer and master --stream, as processes", () => {
       .filter((r) => r.kind === "upload");
     assert.equal(records.length, 1, p.output.stdout);
     assertMatchesMetricsSchema(records[0]);
+    for (const phase of records[0].phases) assert.ok(phase.durationMs !== undefined, phase.phase);
+  });
+
+  test("master --stream --metrics --json prints the upload record like the producer's, role master", async () => {
+    const master = run([
+      "master",
+      ...at(),
+      ...["--channel", "timed", "--stream", "m2", "--create-stream", "--metrics", "--json"],
+    ]);
+    await master.waitFor(/"kind":"upload"/, 20_000);
+    process.kill(master.child.pid!, "SIGINT");
+    assert.equal(await master.exited, 0, master.output.stderr);
+    const records = master.output.stdout.trim().split("\n").filter((l) => l.startsWith("{"))
+      .map((line) => JSON.parse(line)).filter((r) => r.kind === "upload");
+    assert.equal(records.length, 1, master.output.stdout);
+    assertMatchesMetricsSchema(records[0]);
+    assert.deepEqual([records[0].role, records[0].stream], ["master", "m2"]);
     for (const phase of records[0].phases) assert.ok(phase.durationMs !== undefined, phase.phase);
   });
 
