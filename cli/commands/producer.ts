@@ -12,9 +12,17 @@ import { PutMediaUploader } from "../../adapters/producer/put-media-uploader.ts"
 import { formatUploadStatus } from "../upload-status.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
 
+/** The stream uploaded to on the embedded endpoint when --stream is not given. */
+const embeddedStreamName = "kvsrtc";
+
 async function runProducer(values: Values): Promise<number> {
   const settings = sharedSettings(values);
-  const upload = uploadFlags.uploadSettings(values, true)!;
+  // The embedded endpoint starts empty, so any name does: the default spares a first try a flag.
+  const embedded = settings.region === undefined && settings.endpointUrl === undefined;
+  const upload = uploadFlags.uploadSettings(
+    embedded ? { stream: embeddedStreamName, ...values } : values,
+    true,
+  )!;
   const durationS = numberFlag(values, "duration", undefined, 1, 31_536_000);
   const log = consoleLog(settings.logLevel);
   const source = openSourceFlags(values, log);
@@ -91,7 +99,11 @@ export const producer: Command = {
   usage: "kvsrtc producer --stream NAME [options]",
   waitsForStop: true,
   options: {
-    stream: { type: "string", arg: "NAME", help: "the KVS stream to upload to" },
+    stream: {
+      type: "string",
+      arg: "NAME",
+      help: `the KVS stream to upload to (default on the embedded endpoint: ${embeddedStreamName})`,
+    },
     ...sourceOptions,
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: at SIGINT)" },
     ...uploadFlags.uploadOptions,

@@ -260,7 +260,7 @@ describe("kvsrtc producer and master --stream, as processes", () => {
 
   for (
     const [args, problem] of [
-      [["producer"], /^kvsrtc producer: --stream NAME is required$/],
+      [["producer", "--region", region], /^kvsrtc producer: --stream NAME is required$/],
       [["producer", "--stream", "s", "--fragment-ms", "20000"], /--fragment-ms "20000" must be/],
       [["producer", "--stream", "a b"], /--stream "a b" is not a valid stream name/],
       [["master", "--stream", "s", "--buffer-seconds", "0"], /--buffer-seconds "0" must be/],
