@@ -220,12 +220,20 @@ if (process.argv[2] === "--child") {
       `${bench.mb(copying[3].ringBytes)} MB; fragments persisted during its window: ` +
       `${shared[3].fragmentsPersisted} / ${copying[3].fragmentsPersisted}`,
   );
-  const uploadKbps = (producer.uploadedBytes * 8) / 1000 / producer.seconds;
   console.log(
-    `(b) producer CPU per minute of upload: ${
-      ((producer.cpuS / producer.seconds) * 60).toFixed(2)
-    } ` +
-      `s (the sample at ${bench.benchFps} fps, ~${uploadKbps.toFixed(0)} kbit/s uploaded)`,
+    `    JS heap after a full GC, 0/1/5/10 viewers, MB: master alone ${
+      list(alone.map((w) => w.heapUsed))
+    }, master --stream ${list(shared.map((w) => w.heapUsed))}, copying baseline ${
+      list(copying.map((w) => w.heapUsed))
+    }`,
+  );
+  const uploadKbps = (producer.uploadedBytes * 8) / 1000 / producer.seconds;
+  const cpuPerMinute = (w: Window) => ((w.cpuS / w.seconds) * 60).toFixed(2);
+  console.log(
+    `(b) producer CPU per minute of upload: ${cpuPerMinute(producer)} s (the sample at ` +
+      `${bench.benchFps} fps, ~${uploadKbps.toFixed(0)} kbit/s uploaded; it reads and paces the ` +
+      `sample too); with no viewer, master alone ${cpuPerMinute(alone[0])} s, master --stream ` +
+      `${cpuPerMinute(shared[0])} s, copying baseline ${cpuPerMinute(copying[0])} s`,
   );
   console.log(
     `(c) upload throughput on loopback, as fast as the endpoint acknowledges: ` +
