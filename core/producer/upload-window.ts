@@ -154,7 +154,7 @@ export class UploadWindow {
     this.#stats.fragmentsSent++;
   }
 
-  /** The fragment's end went on the connection now: its acknowledgement latency counts from here. */
+  /** The fragment's end went on the connection now: its ack latency counts from here. */
   ended(fragment: OutgoingFragment): void {
     const held = this.#find(fragment.timecodeMs);
     if (held) held.endSentAtMs = this.#options.now();
