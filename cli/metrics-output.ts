@@ -107,7 +107,8 @@ export const metricsOption: Options = {
     type: "boolean",
     help: "print how long each connection phase took, per connection once it is up, and " +
       "on a master each viewer's bandwidth estimate every 10 s, when its adaptation " +
-      "changes and when it leaves (with --json: one JSON object per line)",
+      "changes and when it leaves; with --stream, the upload's phases once the first " +
+      "fragment is persisted (with --json: one JSON object per line)",
   },
 };
 
@@ -155,13 +156,23 @@ export function uploadTable(record: UploadRecord): string {
   return lines.join("\n");
 }
 
-/** What `--metrics` on producer (and master --stream) prints once: the upload's phases. */
-export function printUploadMetrics(options: {
+/**
+ * What `--metrics` on producer and master --stream prints once: the upload's phases, as soon
+ * as every one is timed (`whenComplete`, called now and then), or when the upload ends (`now`)
+ * with what was timed by then.
+ */
+export function uploadMetricsPrinter(options: {
   role: UploadRecord["role"];
   stream: string;
   timer: UploadTimer;
   json: boolean;
-}): void {
-  const record = uploadRecord({ ...options, timings: options.timer.timings() });
-  console.log(options.json ? JSON.stringify(record) : uploadTable(record));
+}): { whenComplete(): void; now(): void } {
+  let printed = false;
+  const now = () => {
+    if (printed) return;
+    printed = true;
+    const record = uploadRecord({ ...options, timings: options.timer.timings() });
+    console.log(options.json ? JSON.stringify(record) : uploadTable(record));
+  };
+  return { whenComplete: () => options.timer.complete && now(), now };
 }

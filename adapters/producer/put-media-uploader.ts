@@ -39,12 +39,6 @@ export const maxQueuedBodyBytes = 8 << 20;
 /** How long stop() waits for the acknowledgement of what is held, by default. */
 export const defaultStopGraceMs = 10_000;
 
-/**
- * How long stop() lets the open fragment take frames until it has one of every track: a
- * fragment without a frame of a declared track is refused (4011, FRAMES_MISSING_FOR_TRACK).
- */
-export const stopTrackWaitMs = 1_000;
-
 /** Waits between reconnects: backoff with full jitter, up to 5 s. */
 const reconnectPolicy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs"> = {
   baseDelayMs: 250,
@@ -90,10 +84,7 @@ export class PutMediaUploader {
   readonly #firstKeyframe: Promise<void>;
   #keyframeSeen!: () => void;
   #upload?: ProducerUpload;
-  #withAudio = false;
   readonly #framesTaken = { video: 0, audio: 0 };
-  /** Set by stop(): ends the open fragment once it has a frame of every track. */
-  #endOpenFragment?: () => void;
   #request?: PutMediaRequest;
   #connection?: UploadConnection;
   #dataEndpoint?: string;
@@ -130,17 +121,8 @@ export class PutMediaUploader {
    * held, then ends the request and lets every frame go. True when nothing was left unacknowledged.
    */
   async stop(graceMs = defaultStopGraceMs): Promise<boolean> {
-    await new Promise<void>((resolve) => {
-      const timeout = setTimeout(() => this.#endOpenFragment?.(), stopTrackWaitMs);
-      this.#endOpenFragment = () => {
-        clearTimeout(timeout);
-        this.#endOpenFragment = undefined;
-        this.#unsubscribe();
-        if (this.#upload) this.#write(this.#upload.finish());
-        resolve();
-      };
-      if (this.#openHasEveryTrack()) this.#endOpenFragment();
-    });
+    this.#unsubscribe();
+    if (this.#upload) this.#write(this.#upload.finish());
     const deadline = Date.now() + graceMs;
     while (this.#upload && this.#upload.heldFragments.length > 0 && Date.now() < deadline) {
       await sleep(50);
@@ -161,10 +143,10 @@ export class PutMediaUploader {
     if (!this.#upload) {
       if (frame.kind !== "video" || !frame.keyframe) return;
       const { broadcast } = this.#options;
-      this.#withAudio = this.#options.audio ?? broadcast.audio.newest !== undefined;
+      const withAudio = this.#options.audio ?? broadcast.audio.newest !== undefined;
       this.#upload = new ProducerUpload({
         video: broadcast.video,
-        ...(this.#withAudio ? { audio: broadcast.audio } : {}),
+        ...(withAudio ? { audio: broadcast.audio } : {}),
         startWallMs: Date.now() - Math.round(frame.timeUs / 1000),
         keepsData: this.#options.stream.retentionHours > 0,
         now: () => Date.now(),
@@ -174,17 +156,10 @@ export class PutMediaUploader {
       });
       this.#keyframeSeen();
       this.#options.timer?.start("firstFragmentSent");
-      this.#options.onStart?.(this.#withAudio);
+      this.#options.onStart?.(withAudio);
     }
     this.#framesTaken[frame.kind]++;
     this.#write(this.#upload.push(frame));
-    if (this.#endOpenFragment && this.#openHasEveryTrack()) this.#endOpenFragment();
-  }
-
-  #openHasEveryTrack(): boolean {
-    const open = this.#upload?.heldFragments.at(-1);
-    if (!open || open.complete || !this.#withAudio) return true;
-    return open.frames.some((f) => f.kind === "audio");
   }
 
   #write(pieces: Uint8Array[]) {

@@ -22,11 +22,13 @@ import { dropVideoRtp } from "../../adapters/master/test-loss.ts";
 import { iceBindAddress } from "../../adapters/webrtc/bind-address.ts";
 import { viewerPageUrl } from "../../adapters/local/page/routes.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
+import { UploadTimer } from "../../core/metrics/upload-timer.ts";
 import {
   bandwidthLine,
   bitrateText,
   metricsOption,
   printConnectionMetrics,
+  uploadMetricsPrinter,
 } from "../metrics-output.ts";
 import { type BandwidthEvent, bandwidthRecord } from "../../core/metrics/records.ts";
 import type { BandwidthEstimate } from "../../core/congestion/peer-congestion.ts";
@@ -83,7 +85,16 @@ async function runMaster(values: Values): Promise<number> {
   }
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
-  const stream = upload && await uploadFlags.openStream(target, upload, log);
+  const uploadTimer = new UploadTimer();
+  const stream = upload && await uploadFlags.openStream(target, upload, log, uploadTimer);
+  const uploadMetrics = stream && values.metrics
+    ? uploadMetricsPrinter({
+      role: "master",
+      stream: stream.name,
+      timer: uploadTimer,
+      json: settings.json,
+    })
+    : undefined;
   if (storage) {
     const { streamArn } = await connecting(
       target,
@@ -106,7 +117,7 @@ async function runMaster(values: Values): Promise<number> {
   const running = await connecting(target, () =>
     startMaster({
       upload: upload && stream &&
-        uploadFlags.uploaderOptions(values, upload, stream, target, log),
+        { ...uploadFlags.uploaderOptions(values, upload, stream, target, log), timer: uploadTimer },
       target,
       channel: settings.channel,
       source,
@@ -231,14 +242,18 @@ async function runMaster(values: Values): Promise<number> {
     const stats = uploader?.stats();
     if (stats) log.info(`upload: ${formatUploadStatus(stats)}`);
   }, uploadStatusEveryMs);
+  const uploadMetricsCheck = uploadMetrics &&
+    setInterval(() => uploadMetrics.whenComplete(), 1_000);
   const ended = await Promise.race([untilSignal(), gaveUp]);
   stopping = true;
   const exitCode = ended.startsWith("SIG") ? 0 : 1;
   if (exitCode === 0) log.info(`${ended}: stopping`);
   else log.error(ended);
   clearInterval(status);
+  clearInterval(uploadMetricsCheck);
   storageJoin?.stop();
   await uploader?.stop(uploadFlags.uploadStopGraceMs);
+  uploadMetrics?.now();
   running.stop();
   await target.close();
   return exitCode;

@@ -1,8 +1,8 @@
 import type { Command, Values } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
-import { connecting, numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
-import { printUploadMetrics } from "../metrics-output.ts";
+import { numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
+import { uploadMetricsPrinter } from "../metrics-output.ts";
 import { UploadTimer } from "../../core/metrics/upload-timer.ts";
 import * as uploadFlags from "./upload-options.ts";
 import { untilSignal } from "../stop-signal.ts";
@@ -12,26 +12,26 @@ import { PutMediaUploader } from "../../adapters/producer/put-media-uploader.ts"
 import { formatUploadStatus } from "../upload-status.ts";
 import { Broadcast } from "../../core/media/broadcast.ts";
 
+/** The stream uploaded to on the embedded endpoint when --stream is not given. */
+const embeddedStreamName = "kvsrtc";
+
 async function runProducer(values: Values): Promise<number> {
   const settings = sharedSettings(values);
-  const upload = uploadFlags.uploadSettings(values, true)!;
+  // The embedded endpoint starts empty, so any name does: the default spares a first try a flag.
+  const embedded = settings.region === undefined && settings.endpointUrl === undefined;
+  const upload = uploadFlags.uploadSettings(
+    embedded ? { stream: embeddedStreamName, ...values } : values,
+    true,
+  )!;
   const durationS = numberFlag(values, "duration", undefined, 1, 31_536_000);
   const log = consoleLog(settings.logLevel);
   const source = openSourceFlags(values, log);
   const target = await resolveTarget(settings, { log });
   const timer = new UploadTimer();
-  timer.start("getCredentials");
-  await connecting(target, () => target.credentials.get());
-  timer.end("getCredentials");
-  timer.start("describeStream");
-  const stream = await uploadFlags.openStream(target, upload, log);
-  timer.end("describeStream");
-  let metricsPrinted = values.metrics !== true;
-  const printMetrics = () => {
-    if (metricsPrinted) return;
-    metricsPrinted = true;
-    printUploadMetrics({ role: "producer", stream: stream.name, timer, json: settings.json });
-  };
+  const stream = await uploadFlags.openStream(target, upload, log, timer);
+  const metrics = values.metrics === true
+    ? uploadMetricsPrinter({ role: "producer", stream: stream.name, timer, json: settings.json })
+    : undefined;
   const name = upload.streamName;
   const broadcast = new Broadcast();
   const uploader = new PutMediaUploader({
@@ -57,7 +57,7 @@ async function runProducer(values: Values): Promise<number> {
   }
   let last = { atMs: performance.now(), bytes: 0 };
   const status = setInterval(() => {
-    if (timer.complete) printMetrics();
+    metrics?.whenComplete();
     const stats = uploader.stats();
     if (!stats || settings.json) return;
     const now = { atMs: performance.now(), bytes: stats.bytesWritten };
@@ -77,7 +77,7 @@ async function runProducer(values: Values): Promise<number> {
   clearInterval(status);
   const acknowledged = await uploader.stop(uploadFlags.uploadStopGraceMs);
   source.stop();
-  printMetrics();
+  metrics?.now();
   const stats = uploader.stats();
   if (stats) {
     console.log(
@@ -99,7 +99,11 @@ export const producer: Command = {
   usage: "kvsrtc producer --stream NAME [options]",
   waitsForStop: true,
   options: {
-    stream: { type: "string", arg: "NAME", help: "the KVS stream to upload to" },
+    stream: {
+      type: "string",
+      arg: "NAME",
+      help: `the KVS stream to upload to (default on the embedded endpoint: ${embeddedStreamName})`,
+    },
     ...sourceOptions,
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: at SIGINT)" },
     ...uploadFlags.uploadOptions,

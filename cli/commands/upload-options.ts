@@ -8,6 +8,7 @@ import type { PutMediaUploaderOptions } from "../../adapters/producer/put-media-
 import { defaultMaxFragmentMs, defaultMinFragmentMs } from "../../core/producer/fragmenter.ts";
 import { defaultBufferSeconds } from "../../core/producer/upload-window.ts";
 import type { Log } from "../../core/log.ts";
+import type { UploadTimer } from "../../core/metrics/upload-timer.ts";
 
 /** The retention of a stream --create-stream makes, unless --retention-hours says otherwise. */
 const defaultRetentionHours = 24;
@@ -17,7 +18,7 @@ const maxFragmentMs = 10_000;
 
 /**
  * How long a stop waits for the last fragment's acknowledgement: under the 5 s after which a
- * stop signal ends the process anyway (cli/stop-signal.ts), with the open fragment's own wait.
+ * stop signal ends the process anyway (cli/stop-signal.ts), with room to spare.
  */
 export const uploadStopGraceMs = 2_500;
 
@@ -80,20 +81,31 @@ export function uploadSettings(values: Values, required: boolean): UploadSetting
 }
 
 /**
- * Describes the stream, creating it when asked (always on the embedded endpoint, which starts
+ * Gets the credentials and describes the stream, timing both (the upload's first phases),
+ * creating it when asked (always on the embedded endpoint, which starts
  * empty, as a master makes its channel); a KVS failure is one line for the user.
  */
-export function openStream(
+export async function openStream(
   target: KvsTarget,
   settings: UploadSettings,
   log: Log,
+  timer: UploadTimer,
 ): Promise<StreamInfo> {
+  timer.start("getCredentials");
+  await connecting(target, () => target.credentials.get());
+  timer.end("getCredentials");
   const create = settings.create || target.kind === "embedded";
-  return connecting(target, () =>
-    new StreamApi(kvsClientFor(target, log).options).describeOrCreate(
-      settings.streamName,
-      create ? { retentionHours: settings.retentionHours } : undefined,
-    ));
+  timer.start("describeStream");
+  const stream = await connecting(
+    target,
+    () =>
+      new StreamApi(kvsClientFor(target, log).options).describeOrCreate(
+        settings.streamName,
+        create ? { retentionHours: settings.retentionHours } : undefined,
+      ),
+  );
+  timer.end("describeStream");
+  return stream;
 }
 
 /** Where the embedded endpoint's recordings page plays the stream. */

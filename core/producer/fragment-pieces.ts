@@ -21,6 +21,7 @@ import {
   tagsElement,
 } from "../mkv/mkv-writer.ts";
 import { opusHead } from "../opus/opus-head.ts";
+import { silentOpusPacket } from "../opus/opus-silence.ts";
 import type { OutgoingFragment } from "./fragmenter.ts";
 
 /** Track numbers as the producer SDKs give them. */
@@ -91,6 +92,11 @@ export function blockPieces(
   return frame.kind === "video"
     ? simpleBlock(videoTrackNumber, offsetMs, frame.keyframe, avccPieces(frame))
     : simpleBlock(audioTrackNumber, offsetMs, true, [frame.bytes]);
+}
+
+/** A silent Opus packet as an audio SimpleBlock (`offsetMs` into its Cluster). */
+export function silenceBlockPieces(offsetMs: number): Uint8Array[] {
+  return simpleBlock(audioTrackNumber, offsetMs, true, [silentOpusPacket]);
 }
 
 /** The start of a fragment's Cluster (unknown size: the Tags after it end it). */

@@ -18,6 +18,7 @@ import {
   blockPieces,
   fragmentEnd,
   fragmentStart,
+  silenceBlockPieces,
   uploadHeader,
   uploadTracks,
 } from "./fragment-pieces.ts";
@@ -186,9 +187,22 @@ export class ProducerUpload {
     return blockPieces(fragment, frame, this.#fragmenter.timecodeMs(frame));
   }
 
+  /**
+   * The end of the fragment on the wire. A fragment without a frame of a declared track is
+   * refused for good (4011, FRAMES_MISSING_FOR_TRACK): when the audio stopped while video goes
+   * on, one silent Opus packet at its last frame's time keeps the Opus track in it.
+   */
   #endFragment(): Uint8Array[] {
+    const fragment = this.#writing!;
     this.#writing = undefined;
-    return fragmentEnd();
+    const pieces: Uint8Array[] = [];
+    if (this.#audioChannels && !fragment.frames.some((f) => f.kind === "audio")) {
+      const lastMs = this.#fragmenter.timecodeMs(fragment.frames.at(-1)!);
+      pieces.push(...silenceBlockPieces(lastMs - fragment.timecodeMs));
+    }
+    pieces.push(...fragmentEnd());
+    this.#window.ended(fragment);
+    return pieces;
   }
 
   #count(pieces: Uint8Array[]): Uint8Array[] {

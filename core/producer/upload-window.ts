@@ -61,6 +61,8 @@ interface Held {
   holders: FrameHolder[];
   /** When its first byte went on the current connection; undefined before it is (re)sent. */
   sentAtMs?: number;
+  /** When its end (the Tags after its Cluster) went on the current connection. */
+  endSentAtMs?: number;
 }
 
 /** What an acknowledgement did. */
@@ -69,7 +71,7 @@ export interface AckOutcome {
   fragment?: OutgoingFragment;
   /** It completed the fragment: released from the window. */
   done: boolean;
-  /** From the fragment's sending to this acknowledgement, ms. */
+  /** From the sending of the fragment's end to this acknowledgement, ms. */
   latencyMs?: number;
   /** An ERROR: the connection must end and a new PutMedia send the fragments held. */
   reconnect: boolean;
@@ -87,7 +89,10 @@ export interface UploadWindowStats {
   heldFragments: number;
   heldSeconds: number;
   heldBytes: number;
-  /** The latest completing acknowledgement's latency, ms. */
+  /**
+   * The latest completing acknowledgement's latency, ms: from when the fragment's last byte
+   * went out, so a fragment's own length (its frames arriving in real time) is not counted.
+   */
   ackLatencyMs?: number;
   /**
    * When the oldest fragment sent on this connection and not acknowledged at all went out (ms,
@@ -149,9 +154,15 @@ export class UploadWindow {
     this.#stats.fragmentsSent++;
   }
 
+  /** The fragment's end went on the connection now: its ack latency counts from here. */
+  ended(fragment: OutgoingFragment): void {
+    const held = this.#find(fragment.timecodeMs);
+    if (held) held.endSentAtMs = this.#options.now();
+  }
+
   /** The connection ended: nothing held is in flight any more. */
   connectionLost(): void {
-    for (const held of this.#held) held.sentAtMs = undefined;
+    for (const held of this.#held) held.sentAtMs = held.endSentAtMs = undefined;
   }
 
   /**
@@ -185,7 +196,9 @@ export class UploadWindow {
     const done = ack.eventType === "PERSISTED" ||
       (ack.eventType === "RECEIVED" && !this.#options.keepsData);
     if (!done) return { fragment, done, reconnect: false };
-    const latencyMs = held.sentAtMs === undefined ? undefined : this.#options.now() - held.sentAtMs;
+    const latencyMs = held.endSentAtMs === undefined
+      ? undefined
+      : this.#options.now() - held.endSentAtMs;
     if (latencyMs !== undefined) this.#stats.ackLatencyMs = latencyMs;
     this.#release(held);
     return { fragment, done, latencyMs, reconnect: false };

@@ -21,15 +21,10 @@
  * are its own; the viewers and the local endpoint run here (on a device the signaling service is
  * elsewhere).   bun scripts/bench/media.ts
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import ndc from "node-datachannel";
 import { openSignaling, resolveTarget } from "../../adapters/aws/mod.ts";
-import { startMaster } from "../../adapters/master/start-master.ts";
 import { feedBroadcast } from "../../adapters/media/feed-broadcast.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
-import { ViewerClient } from "../../adapters/viewer/viewer-client.ts";
 import { answerOffer } from "../../adapters/webrtc/answer.ts";
 import type { MediaTrack } from "../../adapters/webrtc/media-track.ts";
 import { Peer } from "../../adapters/webrtc/peer.ts";
@@ -37,12 +32,22 @@ import { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import { runtime } from "../../adapters/runtime/mod.ts";
+import {
+  benchFps as fps,
+  mb,
+  measureWindow,
+  type MemoryWindow,
+  openBenchViewer,
+  rssSampleMs as sampleMs,
+  serveWindows,
+  sleep,
+  startBenchChild,
+  startBenchMaster,
+} from "./support/bench-process.ts";
 
 const channel = "bench";
-const fps = 50;
 /** Each viewer count is measured this long: long enough to span the runtime's own collections. */
 const holdMs = 20_000;
-const sampleMs = 250;
 /** The retransmit window of both designs (the KVS C SDK keeps about 3 s of packets). */
 const windowS = 3;
 
@@ -75,14 +80,7 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
   let broadcast: Broadcast;
   let retransmit = () => ({ videoPackets: 0, audioPackets: 0, videoOctets: 0, descriptors: 0 });
   if (mode === "ring") {
-    const running = await startMaster({
-      target,
-      channel,
-      source,
-      ring,
-      log: silentLog,
-      bindAddress: "127.0.0.1",
-    });
+    const running = await startBenchMaster({ target, channel, source, ring });
     const master = running.master;
     broadcast = running.broadcast;
     viewers = () => master.viewers.size;
@@ -140,34 +138,12 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
       session.signaling.sendSdpAnswer(answer, id);
     });
   }
-  console.log(JSON.stringify({ ready: true }));
-  const lines = createInterface({ input: process.stdin });
-  const cpuS = () => {
-    const cpu = process.cpuUsage();
-    return (cpu.user + cpu.system) / 1e6;
-  };
-  for await (const line of lines) {
-    if (line === "stop") break;
-    // A window: RSS sampled with no forced GC (the runtime collects when it will), CPU and
-    // packets counted over it, then a full GC and what is kept.
-    const start = { cpuS: cpuS(), atS: performance.now() / 1000, ...retransmit() };
-    const rss: number[] = [];
-    for (let t = 0; t < holdMs; t += sampleMs) {
-      rss.push(memory().rss);
-      await sleep(sampleMs);
-    }
-    const end = { cpuS: cpuS(), atS: performance.now() / 1000, ...retransmit() };
-    if (!rt.collectGarbage()) throw new Error("no full GC in this runtime (Deno: --expose-gc)");
-    await sleep(500); // the allocator hands freed pages back shortly after a collection
-    const kept = memory();
+  await serveWindows(async () => {
+    const start = retransmit();
+    const measured = await measureWindow(holdMs, () => rt.collectGarbage());
+    const end = retransmit();
     const window: Window = {
-      rssMean: rss.reduce((a, b) => a + b) / rss.length,
-      rssMin: Math.min(...rss),
-      rssMax: Math.max(...rss),
-      keptRssAnon: kept.rssAnon,
-      heapUsed: kept.heapUsed,
-      cpuS: end.cpuS - start.cpuS,
-      seconds: end.atS - start.atS,
+      ...measured,
       videoPackets: end.videoPackets - start.videoPackets,
       audioPackets: end.audioPackets - start.audioPackets,
       videoOctets: end.videoOctets - start.videoOctets,
@@ -175,35 +151,12 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
       viewers: viewers(),
       ringBytes: broadcast.video.bytes + broadcast.audio.bytes,
     };
-    console.log(JSON.stringify(window));
-  }
-  process.exit(0);
-}
-
-/** RSS, its anonymous part (not code or files paged in), and the JS heap in use, in bytes. */
-function memory() {
-  const status = readFileSync("/proc/self/status", "utf8");
-  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))![1]);
-  return {
-    rss: kb("VmRSS") * 1024,
-    rssAnon: kb("RssAnon") * 1024,
-    heapUsed: process.memoryUsage().heapUsed,
-  };
+    return window;
+  });
 }
 
 /** What the master measured over one window of `holdMs` (bytes, seconds, counts). */
-interface Window {
-  /** RSS sampled every `sampleMs`: mean, least and most. */
-  rssMean: number;
-  rssMin: number;
-  rssMax: number;
-  /** Anonymous RSS after a full collection at the end. */
-  keptRssAnon: number;
-  /** JS heap in use after that collection. */
-  heapUsed: number;
-  /** CPU time over the window and the window's length (the child's clocks). */
-  cpuS: number;
-  seconds: number;
+interface Window extends MemoryWindow {
   /** Packets and payload octets sent to all viewers during the window (frame ring only). */
   videoPackets: number;
   audioPackets: number;
@@ -215,32 +168,18 @@ interface Window {
 }
 
 async function startChild(endpointUrl: string, mode: Mode, nack: NackWindow) {
-  const runtimeArgs = process.execPath.includes("deno")
-    ? ["run", "-A", "--v8-flags=--expose-gc"]
-    : [];
-  const child = spawn(process.execPath, [
-    ...runtimeArgs,
-    import.meta.filename!,
+  const child = await startBenchChild(import.meta.filename!, [
     "--master",
     mode,
     JSON.stringify(nack),
     endpointUrl,
-  ], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => JSON.parse((await lines.next()).value as string);
-  await next();
+  ]);
   const target = await resolveTarget({ endpointUrl, region: "us-west-2" }, {});
   return {
     target,
-    async window(): Promise<Window> {
-      child.stdin!.write("window\n");
-      return await next();
-    },
+    window: () => child.window<Window>(),
     async stop() {
-      child.stdin!.write("stop\n");
-      await new Promise((r) => child.once("exit", r));
+      await child.stop();
       await target.close();
     },
   };
@@ -248,36 +187,10 @@ async function startChild(endpointUrl: string, mode: Mode, nack: NackWindow) {
 
 type Child = Awaited<ReturnType<typeof startChild>>;
 
-async function openViewer(child: Child, id: string, transportCc = true) {
-  const session = await openSignaling({
-    target: child.target,
-    channel,
-    role: "VIEWER",
-    clientId: id,
-  });
-  const client = new ViewerClient({
-    signaling: session.signaling,
-    iceServers: [],
-    clientId: id,
-    bindAddress: "127.0.0.1",
-    log: silentLog,
-    transportCc,
-  });
-  const offeredAt = performance.now();
-  const firstFrame = new Promise<number>((r) => client.once("frame", () => r(performance.now())));
-  return {
-    client,
-    firstFrameMs: firstFrame.then((t) => t - offeredAt),
-    close() {
-      client.close();
-      session.close();
-    },
-  };
-}
+const openViewer = (child: Child, id: string, transportCc = true) =>
+  openBenchViewer(child.target, channel, id, transportCc);
 
 const noNack: NackWindow = { video: 0, audio: 0 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mb = (bytes: number, digits = 1) => (bytes / 2 ** 20).toFixed(digits);
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 

@@ -1,7 +1,8 @@
 /**
  * The x64 binary's endpoint, alone in an empty directory: media uploaded with PutMedia plays
  * back through its HLS (mediabunny's packaging, inside the binary) and its recordings page
- * serves hls.js from the binary.
+ * serves hls.js from the binary; and `kvsrtc producer --duration 20` there uploads the built-in
+ * sample to its embedded endpoint, whose page (the URL it prints) plays it while it runs.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,8 +18,22 @@ import {
 import { localCredentialPair } from "../../adapters/local/mod.ts";
 import { decodedFrames } from "../helpers/archived-media.ts";
 import { ffmpegMissing } from "../helpers/ffmpeg.ts";
+import {
+  chromiumMissing,
+  collectPageErrors,
+  launchChromium,
+  waitForRecordingToPlay,
+} from "../helpers/chromium.ts";
+import { runKvsrtc } from "../helpers/kvsrtc-process.ts";
 import { uploadFragments } from "../helpers/put-media-client.ts";
 import { sampleFragments } from "../helpers/sample-fragments.ts";
+
+/** A copy of the x64 binary alone in a new empty directory. */
+function isolatedBinary(dir: string): string {
+  const bin = join(dir, "kvsrtc");
+  copyFileSync(resolve(import.meta.dirname!, "../../dist/kvsrtc-linux-x64"), bin);
+  return bin;
+}
 
 describe("the binary's endpoint plays back what PutMedia stored", { skip: ffmpegMissing() }, () => {
   const dir = mkdtempSync(join(tmpdir(), "kvsrtc-e2e-media-"));
@@ -26,8 +41,7 @@ describe("the binary's endpoint plays back what PutMedia stored", { skip: ffmpeg
   let url = "";
 
   before(async () => {
-    const bin = join(dir, "kvsrtc");
-    copyFileSync(resolve(import.meta.dirname!, "../../dist/kvsrtc-linux-x64"), bin);
+    const bin = isolatedBinary(dir);
     serve = spawn(bin, ["serve", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     serve.stdout!.on("data", (d) => (stdout += d));
@@ -82,5 +96,29 @@ describe("the binary's endpoint plays back what PutMedia stored", { skip: ffmpeg
     const script = await fetch(`${url}/page/hls.min.js`);
     assert.equal(script.status, 200);
     assert.ok((await script.text()).length > 100_000, "the whole hls.js bundle");
+  });
+});
+
+describe("the binary's producer with no flags but --duration", { skip: chromiumMissing() }, () => {
+  test("uploads the sample to the embedded endpoint, whose page plays it; exits 0 after 20 s", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kvsrtc-e2e-producer-"));
+    const browser = await launchChromium();
+    try {
+      const p = runKvsrtc(["producer", "--duration", "20"], {
+        binary: isolatedBinary(dir),
+        cwd: dir,
+      });
+      const [, pageUrl] = await p.waitFor(/watch it at (http:\/\/\S+)/, 30_000);
+      const page = await browser.context.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(pageUrl);
+      await waitForRecordingToPlay(page, errors, 18_000);
+      await page.close();
+      assert.equal(await p.exited, 0, p.output.stderr);
+      assert.match(p.output.stdout, /fragments sent \d+, acknowledged \d+, persisted [1-9]/);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

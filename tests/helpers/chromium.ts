@@ -269,3 +269,23 @@ export function decodeH264InBrowser(
     return result;
   }, { encoded, codec });
 }
+
+/**
+ * Waits until the recordings page's video has played 1.5 s and decoded 30 frames; on a timeout
+ * the error carries the page's status line and the errors it collected.
+ */
+export async function waitForRecordingToPlay(page: Page, errors: string[], timeoutMs: number) {
+  try {
+    await page.waitForFunction(
+      () => {
+        const video = document.querySelector("video")!;
+        return video.currentTime > 1.5 && video.getVideoPlaybackQuality().totalVideoFrames > 30;
+      },
+      null,
+      { timeout: timeoutMs },
+    );
+  } catch (error) {
+    const status = await page.locator("#status").textContent();
+    throw new Error(`${(error as Error).message}; page status: ${status}; ${errors.join("; ")}`);
+  }
+}

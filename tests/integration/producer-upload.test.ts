@@ -2,8 +2,9 @@
  * The PutMedia uploader against the local endpoint, in process: the built-in sample uploaded
  * in real time from a Broadcast and read back through the AWS SDK clients (GetMedia and
  * ListFragments) gives every frame, each NAL unit identical to the source's, in order, at its
- * time; and through a TCP proxy that cuts the connection at random points, the stream still
- * holds every fragment exactly once, in order, and the uploader kept going.
+ * time; and through a TCP proxy that cuts the connection at random points, or with the
+ * endpoint answering ERROR when its store fails, the stream still holds every fragment exactly
+ * once, in order, and the uploader kept going.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,6 +25,7 @@ import { Broadcast } from "../../core/media/broadcast.ts";
 import { silentLog } from "../../core/log.ts";
 import { type ReadBackFrame, readStreamBack } from "../helpers/stream-readback.ts";
 import { ffmpegMissing, probeStreams } from "../helpers/ffmpeg.ts";
+import { until } from "../helpers/media-session.ts";
 
 /** A TCP proxy to `port` whose open connections a test can cut. */
 async function cuttingProxy(port: number): Promise<{ url: string; cut(): number; close(): void }> {
@@ -158,6 +160,45 @@ describe("PutMedia uploader", () => {
       assert.equal(Number(streams[0].nb_read_packets), running.sent.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an ERROR acknowledgement (the endpoint's store failing, as a full disk does): a new PutMedia, no loss", async () => {
+    await kvs.send(new CreateStreamCommand({ StreamName: "error", DataRetentionInHours: 1 }));
+    const store = endpoint.testFragments;
+    const append = store.append.bind(store);
+    let failures = 0;
+    store.append = (...args) => {
+      if (failures === 0) return append(...args);
+      failures--;
+      return Promise.reject(new Error("no space left on device"));
+    };
+    try {
+      const running = await upload(await targetAt(endpoint.url), "error");
+      const stats = () => running.uploader.stats();
+      await until(() => (stats()?.fragmentsPersisted ?? 0) >= 2, 10_000, "2 fragments persisted");
+      failures = 2; // the next two fragments: ERROR 5000 (INTERNAL_ERROR), each on its own PutMedia
+      await until(
+        () => failures === 0 && stats()!.fragmentsPersisted >= 5,
+        20_000,
+        "both errors, then 5 fragments persisted",
+      );
+      assert.equal(await running.stop(), true, "every fragment acknowledged after the errors");
+      assert.equal(stats()!.errors, 2);
+      assert.ok(stats()!.connections >= 3, "a new PutMedia after each ERROR");
+      assert.deepEqual(Object.values(stats()!.dropped), [0, 0, 0, 0], "nothing dropped");
+      const back = await readStreamBack(
+        endpoint.url,
+        endpoint.region,
+        endpoint.credentials,
+        "error",
+      );
+      assert.deepEqual(back.gotten, back.listed, "GetMedia and ListFragments agree");
+      const timestamps = back.producerTimestampsMs;
+      assert.equal(new Set(timestamps).size, timestamps.length, "no fragment twice");
+      assertFramesAsSent(back.video, running.sent);
+    } finally {
+      store.append = append;
     }
   });
 

@@ -11,6 +11,7 @@ import {
   chromiumMissing,
   collectPageErrors,
   launchChromium,
+  waitForRecordingToPlay,
 } from "../helpers/chromium.ts";
 import { sampleFragments } from "../helpers/sample-fragments.ts";
 import { createTestStream, uploadFragments } from "../helpers/archived-media.ts";
@@ -57,21 +58,7 @@ describe("recordings page", { skip: chromiumMissing() }, () => {
         end: new Date(startMs + 60_000).toISOString(),
       });
       await page.goto(new URL(`/recordings?${query}`, endpoint.url).href);
-      try {
-        await page.waitForFunction(
-          () => {
-            const video = document.querySelector("video")!;
-            return video.currentTime > 1.5 && video.getVideoPlaybackQuality().totalVideoFrames > 30;
-          },
-          null,
-          { timeout: 30_000 },
-        );
-      } catch (error) {
-        const status = await page.locator("#status").textContent();
-        throw new Error(
-          `${(error as Error).message}; page status: ${status}; ${errors.join("; ")}`,
-        );
-      }
+      await waitForRecordingToPlay(page, errors, 30_000);
       const playback = await page.evaluate(() => {
         const video = document.querySelector("video")!;
         return { width: video.videoWidth, height: video.videoHeight };

@@ -37,6 +37,7 @@ function fed(
   for (let i = 0; i < frameCount; i++) {
     const frame = video.push(videoFrame(sampleFrames[i % sampleFrames.length], i * 33_333));
     const step = fragmenter.push(frame);
+    if (step.ended) window.ended(step.ended);
     if (step.started) {
       window.add(step.started);
       window.sent(step.started);
@@ -115,6 +116,20 @@ describe("upload window", () => {
       },
       "a repeated PERSISTED names no held fragment and counts nothing",
     );
+  });
+
+  test("the acknowledgement latency counts from when the fragment's end was sent", () => {
+    const { clock, window, fragments } = fed(61);
+    clock.ms = 900; // the second fragment ends (its frames took their time) and goes out
+    window.ended(fragments[1]);
+    clock.ms = 1_150;
+    assert.equal(window.acknowledge(ack("PERSISTED", fragments[1])).latencyMs, 250);
+    window.ended(fragments[2]);
+    window.connectionLost();
+    clock.ms = 1_300;
+    const resent = window.acknowledge(ack("PERSISTED", fragments[2]));
+    assert.equal(resent.latencyMs, undefined, "not timed across connections");
+    assert.equal(window.stats().ackLatencyMs, 250);
   });
 
   test("after a cut, resends every fragment held, minus those the service reports it has", () => {

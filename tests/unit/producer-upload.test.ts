@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { FrameRing, type RingFrame } from "../../core/media/frame-ring.ts";
 import { audioFrame, videoFrame } from "../../core/media/media-frame.ts";
 import { endOfFragmentTag } from "../../core/mkv/mkv-writer.ts";
+import { silentOpusPacket } from "../../core/opus/opus-silence.ts";
 import { ProducerUpload, type UploadEvent } from "../../core/producer/producer-upload.ts";
 import { avccNalUnits, type ReadCluster, readMkvBody } from "./support/mkv-read.ts";
 import { concatBytes, sampleFrames, sampleOpusPackets } from "./support/samples.ts";
@@ -79,19 +80,25 @@ function sampleSchedule() {
   return schedule;
 }
 
+/** An upload of H.264 and stereo Opus from two new rings. */
+function videoAndOpusUpload(keepsData: boolean, now: () => number) {
+  const video = new FrameRing("video");
+  const audio = new FrameRing("audio");
+  const upload = new ProducerUpload({
+    video,
+    audio,
+    audioChannels: 2,
+    startWallMs,
+    keepsData,
+    now,
+  });
+  return { video, audio, upload };
+}
+
 describe("producer upload core", () => {
   test("an ERROR and a cut connection: every fragment stored once, in order, every frame", () => {
     const clock = { ms: 0 };
-    const video = new FrameRing("video");
-    const audio = new FrameRing("audio");
-    const upload = new ProducerUpload({
-      video,
-      audio,
-      audioChannels: 2,
-      startWallMs,
-      keepsData: true,
-      now: () => clock.ms,
-    });
+    const { video, audio, upload } = videoAndOpusUpload(true, () => clock.ms);
     const service = new FakeService();
     const events: UploadEvent[] = [];
     let connection = upload.connect();
@@ -200,5 +207,28 @@ describe("producer upload core", () => {
     });
     assert.deepEqual(upload.heldFragments.map((f) => f.timecodeMs), [startWallMs + 1000]);
     assert.equal(upload.stats().bytesWritten, concatBytes(pieces).length);
+  });
+
+  test("audio that stops while video goes on: each fragment after it still has an Opus block (no 4011)", () => {
+    const { video, audio, upload } = videoAndOpusUpload(false, () => 0);
+    const pieces = [...upload.connect().start];
+    for (const item of sampleSchedule()) {
+      if (item.kind === "audio" && item.timeUs >= 3_000_000) continue; // the audio ends at 3 s
+      const frame = item.kind === "video"
+        ? video.push(videoFrame(item.bytes, item.timeUs))
+        : audio.push(audioFrame(item.bytes, item.timeUs));
+      pieces.push(...upload.push(frame));
+    }
+    pieces.push(...upload.finish());
+    const { clusters } = readMkvBody(concatBytes(pieces));
+    assert.equal(clusters.length, 10);
+    for (const cluster of clusters) {
+      const opus = cluster.blocks.filter((b) => b.track === 2);
+      assert.ok(opus.length > 0, `an Opus block in the fragment at ${cluster.timecodeMs}`);
+      if (cluster.timecodeMs - startWallMs < 3_000) continue;
+      assert.deepEqual(opus.map((b) => [...b.data]), [[...silentOpusPacket]], "one silent packet");
+      const lastVideo = cluster.blocks.filter((b) => b.track === 1).at(-1)!;
+      assert.equal(opus[0].offsetMs, lastVideo.offsetMs, "at the fragment's last frame");
+    }
   });
 });
