@@ -3,7 +3,8 @@
  * About 20 s of the sample are recorded through the endpoint's own storage peer while three
  * viewers watch the same master; read back through the official SDK clients, GetMedia gives at
  * least 18 s of H.264 whose frames are each a source frame, in order, ffprobe reads it and
- * ffmpeg decodes the HLS session; each viewer got every frame. The endpoint restarted under a
+ * ffmpeg decodes the HLS session; each viewer got every frame. With ten viewers beside the
+ * recording storage peer an eleventh is refused and the recording goes on. The endpoint restarted under a
  * running `kvsrtc storage`: it joins again and the stream holds media from before and after. A
  * channel not mapped and a stream missing each end `kvsrtc storage` with one line and exit 1.
  */
@@ -188,6 +189,37 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
     await run("ffmpeg", ["-v", "error", "-i", HLSStreamingSessionURL!, "-f", "null", "-"]);
     const decoded = await decodedFrames(HLSStreamingSessionURL!);
     assert.ok(decoded.h264 >= 500, `${decoded.h264} frames decoded through HLS`);
+  });
+
+  test("ten viewers beside the recording storage peer: an eleventh is refused, recording goes on", async () => {
+    const channel = `full-${crypto.randomUUID().slice(0, 8)}`;
+    const stream = `${channel}-stream`;
+    // --max-viewers left at its default, 10: the storage peer must not take a viewer's place.
+    const master = storage(["--channel", channel, "--stream", stream, "--create-stream"]);
+    await master.waitFor(/the storage session is connected: recording/, 30_000);
+    const setup = { target } as MasterSetup;
+    const ten: TestViewer[] = [];
+    for (let i = 0; i < 10; i++) ten.push(await openViewer(setup, channel, `seat-${i}`));
+    viewers.push(...ten);
+    await Promise.all(ten.map((v) => v.client.connected()));
+    // The local endpoint refuses an eleventh viewer's signaling connection (KVS's ten, spec
+    // §5.4); past it, the master's own --max-viewers would: either way it is refused.
+    const eleventh = openViewer(setup, channel, "seat-10").then((v) => {
+      viewers.push(v);
+      return v.client.connected();
+    });
+    await assert.rejects(eleventh, /refused/);
+
+    const clientConfig = { region, credentials: await target.credentials.get() };
+    const before = (await listFragments(url, clientConfig, stream)).length;
+    await sleep(3000);
+    const after = (await listFragments(url, clientConfig, stream)).length;
+    assert.ok(after > before, `the storage peer still records (${before} then ${after} fragments)`);
+    assert.doesNotMatch(master.output.stderr, /the storage session ended/);
+    for (const v of ten) assert.ok(v.frames.length > 0, "each of the ten gets frames");
+    for (const v of ten) v.close();
+    process.kill(master.child.pid!, "SIGTERM");
+    assert.equal(await master.exited, 0, master.output.stderr);
   });
 
   test("the endpoint restarted under kvsrtc storage: it joins again, the stream holds both sides", async () => {
