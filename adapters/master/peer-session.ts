@@ -16,6 +16,7 @@ import { systemClock } from "../../core/media/send/stage.ts";
 import { type BandwidthEstimate, PeerCongestion } from "../../core/congestion/peer-congestion.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
+import { holdsBye } from "../../core/rtcp/bye.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
@@ -266,6 +267,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   #handleRtcp(kind: TrackKind, packet: Uint8Array) {
     try {
+      if (holdsBye(packet)) {
+        this.close(`the ${this.#role} said goodbye (RTCP BYE)`);
+        return;
+      }
       this.senders.get(kind)?.sender.handleRtcp(packet);
     } catch (error) {
       this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
@@ -326,11 +331,14 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
    * itself; a disconnected connection never comes back there, so waiting only kept the slot.
    */
   #onState(state: string) {
-    const who = this.identity.kind === "viewer" ? "viewer" : "storage peer";
     if (state === "connected") this.emit("connected");
     else if (state === "failed") this.close("the connection failed");
-    else if (state === "disconnected") this.close(`the ${who} disconnected`);
-    else if (state === "closed") this.close(`the ${who} closed the connection`);
+    else if (state === "disconnected") this.close(`the ${this.#role} disconnected`);
+    else if (state === "closed") this.close(`the ${this.#role} closed the connection`);
+  }
+
+  get #role(): string {
+    return this.identity.kind === "viewer" ? "viewer" : "storage peer";
   }
 
   #after(ms: number, work: () => void) {

@@ -243,6 +243,8 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#closed = true;
     clearInterval(this.#ticker);
     this.#packets.stop();
+    // The master hears at once that this viewer left, not from its RTCP going quiet.
+    if (this.peer.state === "connected") this.#receiver.goodbye();
     try {
       this.#dataChannel?.close();
     } catch { /* already closed with the peer */ }

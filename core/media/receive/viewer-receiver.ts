@@ -9,6 +9,7 @@ import type { DepacketizedAccessUnit } from "../../rtp/h264-depacketizer.ts";
 import { TransportCcRecorder } from "../../congestion/feedback-recorder.ts";
 import { isRtcp } from "../../rtcp/header.ts";
 import { buildTransportCc } from "../../rtcp/transport-cc.ts";
+import { buildBye } from "../../rtcp/bye.ts";
 import { readTransportWideSequence } from "../../rtp/transport-wide-sequence.ts";
 import type { TrackKind } from "../media-frame.ts";
 import { AudioReceiver } from "./audio-receiver.ts";
@@ -133,6 +134,13 @@ export class ViewerReceiver {
   /** Sends a PLI now (the master should answer with a keyframe). */
   requestKeyframe(): boolean {
     return this.video.requestKeyframe(this.#now());
+  }
+
+  /** Says on both tracks that this receiver leaves (RTCP BYE), before its connection closes. */
+  goodbye(): void {
+    const bye = buildBye([this.#ssrc]);
+    this.#send("video", bye);
+    this.#send("audio", bye);
   }
 
   get stats(): ReceiverStats {
