@@ -9,7 +9,6 @@ import type { DepacketizedAccessUnit } from "../../rtp/h264-depacketizer.ts";
 import { TransportCcRecorder } from "../../congestion/feedback-recorder.ts";
 import { isRtcp } from "../../rtcp/header.ts";
 import { buildTransportCc } from "../../rtcp/transport-cc.ts";
-import { buildBye } from "../../rtcp/bye.ts";
 import { readTransportWideSequence } from "../../rtp/transport-wide-sequence.ts";
 import type { TrackKind } from "../media-frame.ts";
 import { AudioReceiver } from "./audio-receiver.ts";
@@ -138,9 +137,11 @@ export class ViewerReceiver {
 
   /** Says on both tracks that this receiver leaves (RTCP BYE), before its connection closes. */
   goodbye(): void {
-    const bye = buildBye([this.#ssrc]);
-    this.#send("video", bye);
-    this.#send("audio", bye);
+    const now = this.#now();
+    const video = this.video.reception.goodbye(now);
+    const audio = this.audio.reception.goodbye(now);
+    if (video) this.#send("video", video);
+    if (audio) this.#send("audio", audio);
   }
 
   get stats(): ReceiverStats {
