@@ -173,7 +173,7 @@ export class Master extends EventEmitter<MasterEvents> {
       relayOnly: this.#o.relayOnly,
       timer: this.#o.timer,
       log,
-      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
+      sendDescription: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
       sendCandidate: (c) => signaling.sendIceCandidate(c, to, correlationId),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,

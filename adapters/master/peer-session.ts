@@ -22,6 +22,7 @@ import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { answerOffer } from "../webrtc/answer.ts";
+import { offerToSend } from "../webrtc/send-offer.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { PacketTurns } from "../webrtc/packet-turns.ts";
 import { Peer } from "../webrtc/peer.ts";
@@ -41,7 +42,11 @@ export function describePeer(identity: PeerIdentity): string {
 
 export interface PeerSessionOptions {
   identity: PeerIdentity;
-  offer: SessionDescription;
+  /**
+   * The peer's offer, answered. Without one the session offers to send, and the peer's answer
+   * comes to applyAnswer(): the storage session's media server forwarding to a viewer.
+   */
+  offer?: SessionDescription;
   broadcast: Broadcast;
   iceServers: readonly IceServer[];
   bindAddress?: string;
@@ -49,7 +54,8 @@ export interface PeerSessionOptions {
   /** The master's timer, forked for this connection (else a new one). */
   timer?: ConnectionTimer;
   log: Log;
-  sendAnswer(answer: SessionDescription): void;
+  /** Our answer to the peer's offer, or our offer when there was none. */
+  sendDescription(description: SessionDescription): void;
   sendCandidate(candidate: IceCandidate): void;
   /** A peer not connected this long after its offer is dropped. */
   connectTimeoutMs: number;
@@ -147,26 +153,32 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       }
     });
     const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
+    const stream = {
+      profileLevelId: streamProfileLevelId(o.broadcast.sps),
+      videoSsrc: ssrcs.video,
+      audioSsrc: ssrcs.audio,
+      cname: "kvsrtc",
+    };
     try {
-      const { answer, video, audio } = answerOffer(this.peer, o.offer, {
-        profileLevelId: streamProfileLevelId(o.broadcast.sps),
-        videoSsrc: ssrcs.video,
-        audioSsrc: ssrcs.audio,
-        cname: "kvsrtc",
-      });
+      const made = o.offer
+        ? answerOffer(this.peer, o.offer, stream)
+        : offerToSend(this.peer, stream);
+      const description = "answer" in made ? made.answer : made.offer;
+      const { video, audio } = made;
       if (video?.transportCcId !== undefined || audio?.transportCcId !== undefined) {
         this.congestion = this.#congestionControl(o);
       }
       // Audio first: the shared pacer serves its work in the order added, and an audio packet
       // must not wait behind a keyframe's train.
       for (const track of [audio, video]) if (track) this.#addSender(track, ssrcs[track.kind], o);
-      o.sendAnswer(answer);
+      o.sendDescription(description);
     } catch (error) {
       this.close((error as Error).message);
       throw error;
     }
     this.peer.once("iceConnected", () => this.#acceptCandidates());
-    this.#after(o.candidateHoldMs, () => this.#acceptCandidates());
+    // An offering session takes the peer's candidates once it has the peer's answer.
+    if (o.offer) this.#after(o.candidateHoldMs, () => this.#acceptCandidates());
     this.#unsubscribe = o.broadcast.subscribe((frame) => {
       this.senders.get(frame.kind)?.sender.pump();
       this.#markFirstFrame();
@@ -187,6 +199,13 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
    */
   get acceptsCandidates(): boolean {
     return this.#acceptsCandidates;
+  }
+
+  /** The peer's answer to our offer (a session made with no offer). */
+  applyAnswer(answer: SessionDescription): void {
+    if (this.#closed || this.peer.hasRemoteDescription) return;
+    this.peer.setRemoteDescription(answer);
+    this.#acceptCandidates();
   }
 
   addRemoteCandidate(candidate: IceCandidate): void {

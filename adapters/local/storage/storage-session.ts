@@ -2,7 +2,8 @@
  * The local endpoint's storage session: what JoinStorageSession starts. Its own WebRTC peer (the
  * viewer's offer and receive chain, with NACK and PLI, and no data channel) is a client of the
  * relay, offers to the channel's master with no senderClientId, and records what it receives
- * into the channel's stream (SessionRecorder -> the fragment store). It ends at its maximum
+ * into the channel's stream (SessionRecorder -> the fragment store), and forwards it to the
+ * viewers that join the session (StorageForwarding). It ends at its maximum
  * duration (AWS: 1 hour), when the peer connection fails or closes, when the relay drops it (a
  * newer session, the endpoint stopping), or when the stream cannot take a fragment.
  */
@@ -14,6 +15,7 @@ import { SessionRecorder } from "../../../core/storage/session-recorder.ts";
 import type { IceServer } from "../../aws/mod.ts";
 import { ViewerClient } from "../../viewer/viewer-client.ts";
 import { RelaySignaling } from "./relay-signaling.ts";
+import { StorageForwarding } from "./storage-forwarding.ts";
 
 /** AWS ends a storage session after an hour; the caller calls JoinStorageSession again. */
 export const defaultStorageSessionMaxMs = 3_600_000;
@@ -37,6 +39,7 @@ export interface StorageSessionOptions {
 
 export class StorageSession {
   readonly recorder: SessionRecorder;
+  readonly forwarding: StorageForwarding;
   readonly #o: StorageSessionOptions;
   readonly #signaling: RelaySignaling;
   readonly #peer: ViewerClient;
@@ -46,6 +49,7 @@ export class StorageSession {
   constructor(options: StorageSessionOptions) {
     this.#o = options;
     this.recorder = new SessionRecorder((fragment) => this.#store(fragment));
+    this.forwarding = new StorageForwarding(options);
     this.#signaling = new RelaySignaling(options.relay.admit(options.channel, "STORAGE"));
     this.#signaling.once("closed", () => this.end("the signaling relay dropped the session"));
     this.#peer = new ViewerClient({
@@ -57,8 +61,14 @@ export class StorageSession {
       connectTimeoutMs: options.connectTimeoutMs,
       dataChannel: false,
     });
-    this.#peer.on("frame", (au) => this.recorder.video(au.data, au.timestamp, Date.now()));
-    this.#peer.on("audio", (packet, ts) => this.recorder.audio(packet, ts, Date.now()));
+    this.#peer.on("frame", (au) => {
+      this.recorder.video(au.data, au.timestamp, Date.now());
+      this.forwarding.video(au.data, au.timestamp);
+    });
+    this.#peer.on("audio", (packet, ts) => {
+      this.recorder.audio(packet, ts, Date.now());
+      this.forwarding.audio(packet, ts);
+    });
     this.#peer.once("closed", (reason) => this.end(reason));
     this.#peer.connected().then(
       () => options.log.info(`storage session of ${options.channel.arn}: connected to the master`),
@@ -80,6 +90,7 @@ export class StorageSession {
     this.#ended = true;
     clearTimeout(this.#deadline);
     this.recorder.finish();
+    this.forwarding.end(`the storage session ended: ${reason}`);
     this.#peer.close(reason);
     this.#signaling.close();
     const { fragments } = this.recorder.stats;
