@@ -139,6 +139,12 @@ export class SignalingConnection {
   #closed = false;
   /** Frames received that were not relayed (malformed, oversized, binary, refused). */
   refusedFrames = 0;
+  /**
+   * Set by an in-process client (the storage peer): why it refuses a message sent to it. The
+   * sender is then told InvalidArgumentException (when it gave a correlation id) and the
+   * message is not delivered.
+   */
+  screen?: (message: ClientMessage) => string | undefined;
 
   constructor(
     private readonly relay: SignalingRelay,
@@ -366,6 +372,11 @@ export class SignalingRelay {
       text = relayedEvent(message);
     }
     const target = session.connections.get(recipient);
+    const refusal = target?.screen?.(message);
+    if (refusal) {
+      from.refuse(message.correlationId, "InvalidArgumentException", refusal);
+      return;
+    }
     if (target && this.testDelayMs > 0) {
       // Equal delays keep the order: timers of one duration fire in the order they were set.
       setTimeout(() => target.send(text), this.testDelayMs);

@@ -86,6 +86,18 @@ describe("signaling relay: the storage peer", () => {
     assert.equal(master.socket.sent[0].senderClientId, "v1", "without it, to the master again");
   });
 
+  test("a message the storage peer screens out is refused to its sender, not delivered", () => {
+    relay = new SignalingRelay();
+    const master = connect("MASTER");
+    const storage = connect("STORAGE");
+    storage.connection.screen = (m) => m.action === "SDP_ANSWER" ? "no H.264" : undefined;
+    master.connection.receive(message("SDP_ANSWER", { correlationId: "storage-2" }));
+    master.connection.receive(message("ICE_CANDIDATE"));
+    assert.deepEqual(storage.socket.sent.map((e) => e.messageType), ["ICE_CANDIDATE"]);
+    assert.equal(master.socket.sent[0].messageType, "STATUS_RESPONSE");
+    assert.equal(master.socket.sent[0].statusResponse!.description, "no H.264");
+  });
+
   test("with no storage peer a recipient-less master message is refused, not held for one", () => {
     relay = new SignalingRelay();
     const master = connect("MASTER");

@@ -3,7 +3,8 @@
  * viewer's offer and receive chain, with NACK and PLI, and no data channel) is a client of the
  * relay, offers to the channel's master with no senderClientId, and records what it receives
  * into the channel's stream (SessionRecorder -> the fragment store), and forwards it to the
- * viewers that join the session (StorageForwarding). It ends at its maximum
+ * viewers that join the session (StorageForwarding). An answer that sends no H.264 or no Opus is
+ * refused with AWS's error (core/storage/answer-check.ts). It ends at its maximum
  * duration (AWS: 1 hour), when the peer connection fails or closes, when the relay drops it (a
  * newer session, the endpoint stopping), or when the stream cannot take a fragment.
  */
@@ -12,6 +13,8 @@ import type { Fragment } from "../../../core/fragments/fragment.ts";
 import type { SignalingRelay } from "../../../core/local-endpoint/signaling-relay.ts";
 import type { Log } from "../../../core/log.ts";
 import { SessionRecorder } from "../../../core/storage/session-recorder.ts";
+import { storagePayloadProblem } from "../../../core/storage/answer-check.ts";
+import type { ClientMessage } from "../../../core/local-endpoint/signaling-message.ts";
 import type { IceServer } from "../../aws/mod.ts";
 import { ViewerClient } from "../../viewer/viewer-client.ts";
 import { RelaySignaling } from "./relay-signaling.ts";
@@ -50,7 +53,10 @@ export class StorageSession {
     this.#o = options;
     this.recorder = new SessionRecorder((fragment) => this.#store(fragment));
     this.forwarding = new StorageForwarding(options);
-    this.#signaling = new RelaySignaling(options.relay.admit(options.channel, "STORAGE"));
+    this.#signaling = new RelaySignaling(
+      options.relay.admit(options.channel, "STORAGE"),
+      (message) => this.#screen(message),
+    );
     this.#signaling.once("closed", () => this.end("the signaling relay dropped the session"));
     this.#peer = new ViewerClient({
       signaling: this.#signaling,
@@ -98,6 +104,15 @@ export class StorageSession {
       `storage session of ${this.#o.channel.arn} ended: ${reason} (${fragments} fragments stored)`,
     );
     this.#o.onEnded?.(reason);
+  }
+
+  /** The master's answer must send what a recording takes; one that does not ends the session. */
+  #screen(message: ClientMessage): string | undefined {
+    if (message.action !== "SDP_ANSWER") return undefined;
+    const problem = storagePayloadProblem(message.messagePayload);
+    // Refused from inside the relay's routing: end once it has returned.
+    if (problem) queueMicrotask(() => this.end(`the master's answer was refused: ${problem}`));
+    return problem;
   }
 
   #store(fragment: Fragment) {
