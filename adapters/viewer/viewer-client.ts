@@ -139,6 +139,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     const onOffer = (offer: { type: "offer" | "answer"; sdp: string }) => {
       if (!options.storageViewer || offer.type !== "offer" || this.#closed) return;
       if (this.peer.hasRemoteDescription) return; // one session per client; a new one rejoins
+      this.#o.timer?.end("storageOffer");
       try {
         this.peer.setRemoteDescription(offer);
         const answer = this.peer.pc.localDescription();

@@ -4,13 +4,14 @@
  * viewers watch the same master; read back through the official SDK clients, GetMedia gives at
  * least 18 s of H.264 whose frames are each a source frame, in order, ffprobe reads it and
  * ffmpeg decodes the HLS session; each viewer got every frame. With ten viewers beside the
- * recording storage peer an eleventh is refused and the recording goes on. The endpoint restarted under a
+ * recording storage peer an eleventh is refused and the recording goes on. `kvsrtc viewer
+ * --storage` joins the session and gets the master's frames from the media server. The endpoint restarted under a
  * running `kvsrtc storage`: it joins again and the stream holds media from before and after. A
  * channel not mapped and a stream missing each end `kvsrtc storage` with one line and exit 1.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from "mediabunny";
@@ -189,6 +190,36 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
     await run("ffmpeg", ["-v", "error", "-i", HLSStreamingSessionURL!, "-f", "null", "-"]);
     const decoded = await decodedFrames(HLSStreamingSessionURL!);
     assert.ok(decoded.h264 >= 500, `${decoded.h264} frames decoded through HLS`);
+  });
+
+  test("kvsrtc viewer --storage joins the storage session: the media server forwards the frames", async () => {
+    const channel = `fwd-${crypto.randomUUID().slice(0, 8)}`;
+    const master = storage([
+      "--channel",
+      channel,
+      "--stream",
+      `${channel}-stream`,
+      "--create-stream",
+    ]);
+    await master.waitFor(/the storage session is connected: recording/, 30_000);
+    const dir = mkdtempSync(join(tmpdir(), "kvsrtc-joined-"));
+    try {
+      const joined = runKvsrtc([
+        ...["viewer", "--endpoint-url", url, "--channel", channel, "--storage"],
+        ...["--client-id", "joined-viewer", "--frames", "90", "--out", dir],
+      ]);
+      children.push(joined);
+      assert.equal(await joined.exited, 0, joined.output.stderr);
+      assert.match(joined.output.stderr, /connected to the storage session's media server/);
+      const files = readdirSync(dir).filter((f) => f.endsWith(".h264")).sort();
+      assert.equal(files.length, 90);
+      assertSourceOrder(files.map((f) => readFileSync(join(dir, f))), sampleFrames);
+      assert.doesNotMatch(master.output.stderr, /joined-viewer/, "the master never served it");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    process.kill(master.child.pid!, "SIGTERM");
+    assert.equal(await master.exited, 0, master.output.stderr);
   });
 
   test("ten viewers beside the recording storage peer: an eleventh is refused, recording goes on", async () => {
