@@ -102,7 +102,12 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
   test("20 s recorded while three viewers watch: GetMedia, ffprobe and HLS give it back", async () => {
     const channel = `rec-${crypto.randomUUID().slice(0, 8)}`;
     const stream = `${channel}-stream`;
-    const master = storage(["--channel", channel, "--stream", stream, "--create-stream"]);
+    // Every frame to every viewer: under a loaded test machine the in-process viewers' late
+    // transport-cc feedback can drop an estimate below the stream, and the keyframes-only
+    // adaptation (not what this test is about) would then thin their frames.
+    const master = storage([
+      ...["--channel", channel, "--stream", stream, "--create-stream", "--no-adaptation"],
+    ]);
     await master.waitFor(/the storage session is connected: recording/, 30_000);
     const recordingFrom = new Date();
     const setup = { target } as MasterSetup;
@@ -114,7 +119,10 @@ describe("kvsrtc storage through kvsrtc serve", { skip: ffmpegMissing() }, () =>
     await sleep(1000);
 
     for (const v of viewers) {
-      assert.ok(v.frames.length >= 500, `a viewer got ${v.frames.length} frames`);
+      assert.ok(
+        v.frames.length >= 500,
+        `a viewer got ${v.frames.length} frames (${JSON.stringify(v.client.stats)})`,
+      );
       assertSourceOrder(v.frames, sampleFrames);
       assert.equal(v.client.stats.framesDropped, 0);
     }
