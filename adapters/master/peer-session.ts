@@ -2,6 +2,9 @@
  * The master's session with one peer (a viewer, or the storage session's media server): its
  * peer connection, one sender per track reading the shared frame rings, the data channel (each
  * message is answered with an echo), a sender report every second, and a deadline to connect.
+ * Made with no offer it offers instead of answering: the local endpoint's media server sending
+ * to a viewer that joined its storage session (adapters/local/storage/storage-forwarding.ts).
+ * A peer's RTCP BYE ends the session at once.
  * Its tracks share one pacer; with transport-cc negotiated they share one transport-wide
  * numbering and bandwidth estimate, which sets the pacer's rate and, with adaptation, whether
  * the peer gets keyframes only. Everything it holds goes in close().
