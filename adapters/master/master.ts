@@ -173,11 +173,12 @@ export class Master extends EventEmitter<MasterEvents> {
       relayOnly: this.#o.relayOnly,
       timer: this.#o.timer,
       log,
-      sendAnswer: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
+      sendDescription: (answer) => signaling.sendSdpAnswer(answer, to, correlationId),
       sendCandidate: (c) => signaling.sendIceCandidate(c, to, correlationId),
       connectTimeoutMs: this.#o.connectTimeoutMs ?? 30_000,
       candidateHoldMs: this.#o.candidateHoldMs ?? defaultCandidateHoldMs,
-      adaptation: this.#o.adaptation,
+      // A recording must hold every frame: the storage peer is never thinned to keyframes.
+      adaptation: identity.kind === "storage" ? false : this.#o.adaptation,
     });
     const key = session.key;
     // A viewer's connection waits for no storage peer's offer (its fork may predate it).

@@ -2,6 +2,9 @@
  * The master's session with one peer (a viewer, or the storage session's media server): its
  * peer connection, one sender per track reading the shared frame rings, the data channel (each
  * message is answered with an echo), a sender report every second, and a deadline to connect.
+ * Made with no offer it offers instead of answering: the local endpoint's media server sending
+ * to a viewer that joined its storage session (adapters/local/storage/storage-forwarding.ts).
+ * A peer's RTCP BYE ends the session at once.
  * Its tracks share one pacer; with transport-cc negotiated they share one transport-wide
  * numbering and bandwidth estimate, which sets the pacer's rate and, with adaptation, whether
  * the peer gets keyframes only. Everything it holds goes in close().
@@ -16,11 +19,13 @@ import { systemClock } from "../../core/media/send/stage.ts";
 import { type BandwidthEstimate, PeerCongestion } from "../../core/congestion/peer-congestion.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
+import { holdsBye } from "../../core/rtcp/bye.ts";
 import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
 import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
 import { answerOffer } from "../webrtc/answer.ts";
+import { offerToSend } from "../webrtc/send-offer.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
 import { PacketTurns } from "../webrtc/packet-turns.ts";
 import { Peer } from "../webrtc/peer.ts";
@@ -40,7 +45,11 @@ export function describePeer(identity: PeerIdentity): string {
 
 export interface PeerSessionOptions {
   identity: PeerIdentity;
-  offer: SessionDescription;
+  /**
+   * The peer's offer, answered. Without one the session offers to send, and the peer's answer
+   * comes to applyAnswer(): the storage session's media server forwarding to a viewer.
+   */
+  offer?: SessionDescription;
   broadcast: Broadcast;
   iceServers: readonly IceServer[];
   bindAddress?: string;
@@ -48,7 +57,8 @@ export interface PeerSessionOptions {
   /** The master's timer, forked for this connection (else a new one). */
   timer?: ConnectionTimer;
   log: Log;
-  sendAnswer(answer: SessionDescription): void;
+  /** Our answer to the peer's offer, or our offer when there was none. */
+  sendDescription(description: SessionDescription): void;
   sendCandidate(candidate: IceCandidate): void;
   /** A peer not connected this long after its offer is dropped. */
   connectTimeoutMs: number;
@@ -146,26 +156,32 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       }
     });
     const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
+    const stream = {
+      profileLevelId: streamProfileLevelId(o.broadcast.sps),
+      videoSsrc: ssrcs.video,
+      audioSsrc: ssrcs.audio,
+      cname: "kvsrtc",
+    };
     try {
-      const { answer, video, audio } = answerOffer(this.peer, o.offer, {
-        profileLevelId: streamProfileLevelId(o.broadcast.sps),
-        videoSsrc: ssrcs.video,
-        audioSsrc: ssrcs.audio,
-        cname: "kvsrtc",
-      });
+      const made = o.offer
+        ? answerOffer(this.peer, o.offer, stream)
+        : offerToSend(this.peer, stream);
+      const description = "answer" in made ? made.answer : made.offer;
+      const { video, audio } = made;
       if (video?.transportCcId !== undefined || audio?.transportCcId !== undefined) {
         this.congestion = this.#congestionControl(o);
       }
       // Audio first: the shared pacer serves its work in the order added, and an audio packet
       // must not wait behind a keyframe's train.
       for (const track of [audio, video]) if (track) this.#addSender(track, ssrcs[track.kind], o);
-      o.sendAnswer(answer);
+      o.sendDescription(description);
     } catch (error) {
       this.close((error as Error).message);
       throw error;
     }
     this.peer.once("iceConnected", () => this.#acceptCandidates());
-    this.#after(o.candidateHoldMs, () => this.#acceptCandidates());
+    // An offering session takes the peer's candidates once it has the peer's answer.
+    if (o.offer) this.#after(o.candidateHoldMs, () => this.#acceptCandidates());
     this.#unsubscribe = o.broadcast.subscribe((frame) => {
       this.senders.get(frame.kind)?.sender.pump();
       this.#markFirstFrame();
@@ -186,6 +202,13 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
    */
   get acceptsCandidates(): boolean {
     return this.#acceptsCandidates;
+  }
+
+  /** The peer's answer to our offer (a session made with no offer). */
+  applyAnswer(answer: SessionDescription): void {
+    if (this.#closed || this.peer.hasRemoteDescription) return;
+    this.peer.setRemoteDescription(answer);
+    this.#acceptCandidates();
   }
 
   addRemoteCandidate(candidate: IceCandidate): void {
@@ -267,6 +290,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   #handleRtcp(kind: TrackKind, packet: Uint8Array) {
     try {
+      if (holdsBye(packet)) {
+        this.close(`the ${this.#role} said goodbye (RTCP BYE)`);
+        return;
+      }
       this.senders.get(kind)?.sender.handleRtcp(packet);
     } catch (error) {
       this.#log.debug(`${this.description}: bad RTCP ignored: ${(error as Error).message}`);
@@ -327,11 +354,14 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
    * itself; a disconnected connection never comes back there, so waiting only kept the slot.
    */
   #onState(state: string) {
-    const who = this.identity.kind === "viewer" ? "viewer" : "storage peer";
     if (state === "connected") this.emit("connected");
     else if (state === "failed") this.close("the connection failed");
-    else if (state === "disconnected") this.close(`the ${who} disconnected`);
-    else if (state === "closed") this.close(`the ${who} closed the connection`);
+    else if (state === "disconnected") this.close(`the ${this.#role} disconnected`);
+    else if (state === "closed") this.close(`the ${this.#role} closed the connection`);
+  }
+
+  get #role(): string {
+    return this.identity.kind === "viewer" ? "viewer" : "storage peer";
   }
 
   #after(ms: number, work: () => void) {

@@ -2,10 +2,13 @@
  * The master's side of a storage session (spec §4.2, §4.3): JoinStorageSession once signaling is
  * open, then the storage peer's offer is answered by the master like a viewer's. With no offer in
  * time it calls again, after 6 s plus a jitter growing with each try (the JS sample's rule);
- * when the session ends (its one-hour limit, a failed connection, a reconnect of signaling) it
- * joins again, viewers untouched. A storage peer that sends no RTCP for a few seconds has ended
- * the session: a media-only connection closed by the other side is not always reported by
- * libdatachannel (no SCTP to shut down), while a live receiver reports every second. It gives up, with a message saying why, when the first join is
+ * when the session ends it joins again, viewers untouched. It notices the end at once where a
+ * signal exists: the storage peer's RTCP BYE or a failed connection (PeerSession), and the
+ * master's signaling dropping or told to go away — the session lives on that connection (§4.3),
+ * so the next join waits for the reconnect. Where none comes, a storage peer that sends no RTCP
+ * for a few seconds has ended the session: a media-only connection closed by the other side is
+ * not always reported by libdatachannel (no SCTP to shut down), while a live receiver reports
+ * every second. It gives up, with a message saying why, when the first join is
  * refused (a channel not mapped, a stream missing) or after 5 failed storage connections within
  * 10 minutes, as the JS sample does.
  */
@@ -60,6 +63,8 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
   #timer?: ReturnType<typeof setTimeout>;
   #watch?: ReturnType<typeof setInterval>;
   #stopped = false;
+  /** Signaling dropped and is reconnecting: no join can be answered until it is back. */
+  #signalingDown = false;
   readonly #detach: (() => void)[] = [];
 
   constructor(options: StorageJoinOptions) {
@@ -86,7 +91,8 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
       this.#recording = false;
       clearInterval(this.#watch);
       if (this.#stopped) return;
-      log.warn(`the storage session ended: ${reason}; joining again`);
+      const when = this.#signalingDown ? "once signaling is back" : "now";
+      log.warn(`the storage session ended: ${reason}; joining again ${when}`);
       if (!wasRecording) this.#failed(reason);
       this.#join();
     };
@@ -96,20 +102,28 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
       log.error(`the storage session refused the master's answer (${why})`);
       master.storage?.close(`its answer was refused (${why})`);
     };
-    // A reconnect of signaling (GO_AWAY, a dropped socket) may have ended the session.
+    const onSignalingLost = () => {
+      this.#signalingDown = true;
+      master.storage?.close("the master's signaling connection dropped, and the session with it");
+    };
     const onReconnected = () => {
+      this.#signalingDown = false;
       if (!master.storage) this.#join();
     };
     master.on("storageJoined", onJoined);
     master.on("storageConnected", onConnected);
     master.on("storageLeft", onLeft);
     session.signaling.on("statusResponse", onStatus);
+    session.signaling.on("disconnected", onSignalingLost);
+    session.signaling.on("goAway", onSignalingLost);
     session.signaling.on("reconnected", onReconnected);
     this.#detach.push(
       () => master.off("storageJoined", onJoined),
       () => master.off("storageConnected", onConnected),
       () => master.off("storageLeft", onLeft),
       () => session.signaling.off("statusResponse", onStatus),
+      () => session.signaling.off("disconnected", onSignalingLost),
+      () => session.signaling.off("goAway", onSignalingLost),
       () => session.signaling.off("reconnected", onReconnected),
     );
   }
@@ -126,10 +140,10 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
     for (const detach of this.#detach.splice(0)) detach();
   }
 
-  /** Joins now, or after the backoff when tries have failed. */
+  /** Joins now (the offer timer then paces the next tries), unless signaling is down. */
   #join() {
     clearTimeout(this.#timer);
-    if (this.#stopped) return;
+    if (this.#stopped || this.#signalingDown) return;
     this.#call().catch(() => {});
   }
 

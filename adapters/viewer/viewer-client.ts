@@ -24,7 +24,7 @@ import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
 import type { MediaTrack } from "../webrtc/media-track.ts";
-import { makeViewerOffer } from "../webrtc/offer.ts";
+import { addReceivingTracks, makeViewerOffer } from "../webrtc/offer.ts";
 import { PacketTurns } from "../webrtc/packet-turns.ts";
 import { Peer, type PeerState } from "../webrtc/peer.ts";
 
@@ -46,6 +46,11 @@ export interface ViewerClientOptions {
   trickleEarly?: boolean;
   /** Offer a data channel (default true; the storage session's peer offers none). */
   dataChannel?: boolean;
+  /**
+   * A viewer that joined the storage session (JoinStorageSessionAsViewer): it makes no offer and
+   * answers the media server's (spec §4.2), with no data channel and no transport-cc.
+   */
+  storageViewer?: boolean;
   /** Offer transport-cc, as browsers do (default true; false: the master sends as without it). */
   transportCc?: boolean;
   /**
@@ -130,14 +135,35 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
       for (const c of held.release("ours")) signaling.sendIceCandidate(c);
     };
+    // The media server's offer, to a viewer that joined the storage session.
+    const onOffer = (offer: { type: "offer" | "answer"; sdp: string }) => {
+      if (!options.storageViewer || offer.type !== "offer" || this.#closed) return;
+      if (this.peer.hasRemoteDescription) return; // one session per client; a new one rejoins
+      this.#o.timer?.end("storageOffer");
+      try {
+        this.peer.setRemoteDescription(offer);
+        const answer = this.peer.pc.localDescription();
+        if (!answer || answer.type !== "answer") throw new Error("no answer was made");
+        signaling.sendSdpAnswer({ type: "answer", sdp: answer.sdp });
+      } catch (error) {
+        this.close(
+          `the storage session's offer could not be answered: ${(error as Error).message}`,
+        );
+        return;
+      }
+      for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
+      for (const c of held.release("ours")) signaling.sendIceCandidate(c);
+    };
     const onCandidate = (c: IceCandidate) => {
       if (this.peer.hasRemoteDescription) this.peer.addRemoteCandidate(c);
       else held.hold("master", c);
     };
     signaling.on("sdpAnswer", onAnswer);
+    signaling.on("sdpOffer", onOffer);
     signaling.on("iceCandidate", onCandidate);
     this.once("closed", () => {
       signaling.off("sdpAnswer", onAnswer);
+      signaling.off("sdpOffer", onOffer);
       signaling.off("iceCandidate", onCandidate);
       held.clear();
     });
@@ -145,10 +171,12 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
       if (options.trickleEarly || this.peer.hasRemoteDescription) signaling.sendIceCandidate(c);
       else held.hold("ours", c);
     });
-    const offer = makeViewerOffer(this.peer, {
-      dataChannel: options.dataChannel,
-      transportCc: options.transportCc,
-    });
+    const choices = options.storageViewer
+      ? { dataChannel: false, transportCc: false }
+      : { dataChannel: options.dataChannel, transportCc: options.transportCc };
+    const offer = options.storageViewer
+      ? { ...addReceivingTracks(this.peer, choices), offer: undefined }
+      : makeViewerOffer(this.peer, choices);
     this.#video = offer.video;
     this.#audio = offer.audio;
     this.#dataChannel = offer.dataChannel;
@@ -208,7 +236,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     });
     this.#connected.catch(() => {});
     this.#ticker = setInterval(() => this.#receiver.tick(), receiverTickMs);
-    signaling.sendSdpOffer(offer.offer);
+    if (offer.offer) signaling.sendSdpOffer(offer.offer);
   }
 
   /** Resolves when the peer connection is up; rejects on failure or timeout. */
@@ -248,6 +276,8 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.#closed = true;
     clearInterval(this.#ticker);
     this.#packets.stop();
+    // The master hears at once that this viewer left, not from its RTCP going quiet.
+    if (this.peer.state === "connected") this.#receiver.goodbye();
     try {
       this.#dataChannel?.close();
     } catch { /* already closed with the peer */ }

@@ -39,6 +39,17 @@ export function makeViewerOffer(
   peer: Peer,
   options: { dataChannel?: boolean; transportCc?: boolean } = {},
 ): Offer {
+  return { ...addReceivingTracks(peer, options), offer: localOffer(peer) };
+}
+
+/**
+ * The viewer's receiving tracks (and data channel) without an offer: a viewer that joined a
+ * storage session answers the media server's offer, whose mids are these.
+ */
+export function addReceivingTracks(
+  peer: Peer,
+  options: { dataChannel?: boolean; transportCc?: boolean } = {},
+): Omit<Offer, "offer"> {
   const transportCc = options.transportCc ?? true;
   const video = new ndc.Video("0", "RecvOnly");
   for (const [pt, profileLevelId] of h264Offers) {
@@ -60,16 +71,16 @@ export function makeViewerOffer(
   const dataChannel = (options.dataChannel ?? true)
     ? peer.pc.createDataChannel(dataChannelLabel)
     : undefined;
+  return { video: videoTrack, audio: audioTrack, dataChannel };
+}
+
+/** The peer's offer for the tracks added to it. */
+export function localOffer(peer: Peer): SessionDescription {
   peer.pc.setLocalDescription("offer");
   const local = peer.pc.localDescription();
   if (!local || local.type !== "offer") throw new Error("libdatachannel made no offer");
   // Candidates are trickled (see ViewerClient), never inlined: libdatachannel may already have
   // put its host candidates in the description.
   const sdp = local.sdp.replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, "");
-  return {
-    offer: { type: "offer", sdp },
-    video: videoTrack,
-    audio: audioTrack,
-    dataChannel,
-  };
+  return { type: "offer", sdp };
 }

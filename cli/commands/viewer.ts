@@ -56,6 +56,7 @@ async function runViewer(values: Values): Promise<number> {
       throw new UserError((error as Error).message);
     }
   }
+  const storage = values.storage === true;
   const timer = new ConnectionTimer();
   const target = await resolveTarget(settings, { log });
   const session = await openChannel(target, {
@@ -64,6 +65,7 @@ async function runViewer(values: Values): Promise<number> {
     clientId,
     timer,
     log,
+    storage,
   });
   const client = new ViewerClient({
     signaling: session.signaling,
@@ -74,6 +76,7 @@ async function runViewer(values: Values): Promise<number> {
     log,
     connectTimeoutMs: timeoutS * 1000,
     trickleEarly: values["trickle-early"] === true,
+    storageViewer: storage,
   });
   const finish = async () => {
     client.close();
@@ -147,6 +150,7 @@ async function runViewer(values: Values): Promise<number> {
   }
   let stopSignal: string | undefined;
   try {
+    if (storage) await session.joinStorageSession();
     // A stop while connecting ends it there, as it does once connected.
     stopSignal = await Promise.race([untilSignal(), client.connected().then(() => undefined)]);
   } catch (error) {
@@ -162,7 +166,8 @@ async function runViewer(values: Values): Promise<number> {
     return 0;
   }
   const pair = client.peer.selectedCandidatePair();
-  log.info(`viewer ${session.clientId} connected to the master${pair ? ` via ${pair}` : ""}`);
+  const peerName = storage ? "the storage session's media server" : "the master";
+  log.info(`viewer ${session.clientId} connected to ${peerName}${pair ? ` via ${pair}` : ""}`);
   let metricsPrinted = values.metrics !== true;
   const printMetrics = () => {
     if (metricsPrinted) return;
@@ -247,6 +252,11 @@ export const viewer: Command = {
       type: "string",
       arg: "S",
       help: "give up (exit 1) when not connected within S seconds (default 30)",
+    },
+    storage: {
+      type: "boolean",
+      help: "join the channel's storage session as a viewer (JoinStorageSessionAsViewer): the " +
+        "media server offers the master's media, instead of this viewer offering to the master",
     },
     "trickle-early": {
       type: "boolean",

@@ -81,7 +81,11 @@ export const awsRelayLimits: RelayLimits = {
   maxPendingPerClient: 100,
 };
 
-export type Role = "MASTER" | "VIEWER" | "STORAGE";
+/**
+ * FORWARD: the storage session's peer for one viewer that joined it (JoinStorageSessionAsViewer):
+ * it offers the master's media to that viewer, whose messages then go to it, not to the master.
+ */
+export type Role = "MASTER" | "VIEWER" | "STORAGE" | "FORWARD";
 
 export interface RelayChannel {
   arn: string;
@@ -99,8 +103,16 @@ interface Pending {
 const masterKey = "AWS_MASTER";
 const storageKey = "AWS_STORAGE";
 
+const forwardKey = (viewerId: string) => `${storageKey}_TO_${viewerId}`;
+
 function keyOf(role: Role, clientId: string | undefined): string {
-  return role === "MASTER" ? masterKey : role === "STORAGE" ? storageKey : clientId!;
+  return role === "MASTER"
+    ? masterKey
+    : role === "STORAGE"
+    ? storageKey
+    : role === "FORWARD"
+    ? forwardKey(clientId!)
+    : clientId!;
 }
 
 class ChannelSession {
@@ -109,8 +121,7 @@ class ChannelSession {
   constructor(public channel: RelayChannel) {}
 
   get viewerCount(): number {
-    return this.connections.size - (this.connections.has(masterKey) ? 1 : 0) -
-      (this.connections.has(storageKey) ? 1 : 0);
+    return [...this.connections.values()].filter((c) => c.role === "VIEWER").length;
   }
 }
 
@@ -128,6 +139,12 @@ export class SignalingConnection {
   #closed = false;
   /** Frames received that were not relayed (malformed, oversized, binary, refused). */
   refusedFrames = 0;
+  /**
+   * Set by an in-process client (the storage peer): why it refuses a message sent to it. The
+   * sender is then told InvalidArgumentException (when it gave a correlation id) and the
+   * message is not delivered.
+   */
+  screen?: (message: ClientMessage) => string | undefined;
 
   constructor(
     private readonly relay: SignalingRelay,
@@ -158,6 +175,8 @@ export class SignalingConnection {
       ? "the master"
       : this.role === "STORAGE"
       ? "the storage peer"
+      : this.role === "FORWARD"
+      ? `the storage session's peer for viewer ${this.clientId}`
       : `viewer ${this.clientId}`;
     return `${who} of ${this.session.channel.arn}`;
   }
@@ -325,9 +344,16 @@ export class SignalingRelay {
   route(session: ChannelSession, from: SignalingConnection, message: ClientMessage): void {
     let recipient: string;
     let text: string;
-    if (from.role !== "MASTER") {
-      recipient = masterKey;
+    if (from.role === "FORWARD") {
       // The storage session's messages carry no senderClientId (spec §4.2).
+      recipient = from.clientId!;
+      text = relayedEvent(message);
+    } else if (from.role === "VIEWER" && session.connections.has(forwardKey(from.clientId!))) {
+      // A viewer that joined the storage session talks to its media server.
+      recipient = forwardKey(from.clientId!);
+      text = relayedEvent(message);
+    } else if (from.role !== "MASTER") {
+      recipient = masterKey;
       text = relayedEvent(message, from.role === "VIEWER" ? from.clientId : undefined);
     } else if (message.recipientClientId) {
       recipient = message.recipientClientId;
@@ -346,6 +372,11 @@ export class SignalingRelay {
       text = relayedEvent(message);
     }
     const target = session.connections.get(recipient);
+    const refusal = target?.screen?.(message);
+    if (refusal) {
+      from.refuse(message.correlationId, "InvalidArgumentException", refusal);
+      return;
+    }
     if (target && this.testDelayMs > 0) {
       // Equal delays keep the order: timers of one duration fire in the order they were set.
       setTimeout(() => target.send(text), this.testDelayMs);
@@ -406,6 +437,11 @@ export class SignalingRelay {
   /** Whether the channel's master is connected (its socket open). */
   hasMaster(channelArn: string): boolean {
     return this.#sessions.get(channelArn)?.connections.get(masterKey)?.isOpen ?? false;
+  }
+
+  /** Whether the viewer `clientId` has an open signaling connection to the channel. */
+  hasViewer(channelArn: string, clientId: string): boolean {
+    return this.#sessions.get(channelArn)?.connections.get(clientId)?.isOpen ?? false;
   }
 
   /** Connections of one channel, or of all channels. */

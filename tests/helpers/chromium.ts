@@ -77,16 +77,20 @@ export function collectPageErrors(page: Page): string[] {
 
 /**
  * Opens the browser master page (fake camera) as MASTER of `channel` on the endpoint at
- * `origin`, and waits until its signaling is open.
+ * `origin`, and waits until its signaling is open; with ingestMedia it also joins the channel's
+ * storage session (the page's "ingest media").
  */
 export async function openBrowserMaster(
   browser: Chromium,
   origin: string,
   channel: string,
+  options: { ingestMedia?: boolean } = {},
 ): Promise<Page> {
   const page = await browser.context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(new URL(`/master?channel=${encodeURIComponent(channel)}`, origin).href);
+  const search = new URLSearchParams({ channel });
+  if (options.ingestMedia) search.set("ingest-media", "true");
+  await page.goto(new URL(`/master?${search}`, origin).href);
   await page.waitForFunction(
     () => globalThis.kvsrtcMaster?.status === "waiting for viewers",
     null,

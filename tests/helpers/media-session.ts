@@ -70,12 +70,15 @@ export interface TestViewer {
   close(): void;
 }
 
-/** A viewer on the master's endpoint; resolves once its signaling is open (not yet connected). */
+/**
+ * A viewer on the master's endpoint; resolves once its signaling is open (not yet connected).
+ * A storageViewer is to join the storage session (its session's joinStorageSession()).
+ */
 export async function openViewer(
   setup: Pick<MasterSetup, "target">,
   channel: string,
   clientId: string,
-  options: Pick<ViewerClientOptions, "arrivals"> = {},
+  options: Pick<ViewerClientOptions, "arrivals" | "storageViewer"> = {},
 ): Promise<TestViewer> {
   const timer = new ConnectionTimer();
   const session = await openSignaling({
@@ -84,6 +87,7 @@ export async function openViewer(
     role: "VIEWER",
     clientId,
     timer,
+    storage: options.storageViewer,
   });
   const client = new ViewerClient({
     signaling: session.signaling,

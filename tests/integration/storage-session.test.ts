@@ -4,12 +4,20 @@
  * fragments that start at keyframes and hold the source's frames whole and in order, with an
  * Opus track; a viewer is served beside it, the storage peer outside --max-viewers; a source
  * without audio is recorded with Opus silence; a session at its maximum duration ends and the
- * master joins again; a channel not mapped and a master not connected get AWS's errors.
+ * master joins again; a viewer that joins the session (JoinStorageSessionAsViewer) gets the
+ * master's frames from the media server; a channel not mapped and a master not connected get
+ * AWS's errors.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sampleFrames } from "../unit/support/samples.ts";
-import { assertSourceOrder, testSessions, until } from "../helpers/media-session.ts";
+import {
+  assertSourceOrder,
+  type MasterSetup,
+  openViewer,
+  testSessions,
+  until,
+} from "../helpers/media-session.ts";
 import { prepareStorageChannel } from "../../adapters/aws/media-storage.ts";
 import { StorageJoin } from "../../adapters/master/storage-join.ts";
 import { kvsClientFor, KvsError, type KvsTarget, resolveTarget } from "../../adapters/aws/mod.ts";
@@ -36,6 +44,20 @@ function videoFrames(fragments: readonly StoredFragment[]): Uint8Array[] {
     return fragment.frames.filter((f) => f.track === track.number)
       .map((f) => annexBAccessUnit(f.data, config, false));
   });
+}
+
+/** The master's storage join, once the storage peer is connected (recording). */
+async function recordingJoin(setup: MasterSetup): Promise<StorageJoin> {
+  const storageJoin = new StorageJoin({
+    session: setup.session,
+    master: setup.master,
+    log: silentLog,
+  });
+  let recording = false;
+  storageJoin.on("recording", () => recording = true);
+  await storageJoin.start();
+  await until(() => recording, 15_000, "the storage peer to connect");
+  return storageJoin;
 }
 
 describe("storage session on the local endpoint", () => {
@@ -66,15 +88,7 @@ describe("storage session on the local endpoint", () => {
       maxViewers: 1,
       timer,
     });
-    const storageJoin = new StorageJoin({
-      session: setup.session,
-      master: setup.master,
-      log: silentLog,
-    });
-    let recording = false;
-    storageJoin.on("recording", () => recording = true);
-    await storageJoin.start();
-    await until(() => recording, 15_000, "the storage peer to connect");
+    const storageJoin = await recordingJoin(setup);
     const v = await viewer(setup, name, "beside-storage");
     await v.client.connected();
     await until(
@@ -165,10 +179,14 @@ describe("storage session on the local endpoint", () => {
       });
       let sessions = 0;
       storageJoin.on("recording", () => sessions++);
+      const ends: string[] = [];
+      setup.master.on("storageLeft", (reason) => ends.push(reason));
       const started = Date.now();
       await storageJoin.start();
       await until(() => sessions >= 2, 20_000, "a second storage session");
       assert.ok(Date.now() - started > 2500, "the second came after the first's maximum");
+      // Heard at once, not after the RTCP watchdog's silence.
+      assert.equal(ends[0], "the storage peer said goodbye (RTCP BYE)");
       await until(
         () => short.testFragments.fragments(streamArn!).length >= 3,
         10_000,
@@ -183,6 +201,28 @@ describe("storage session on the local endpoint", () => {
     } finally {
       await shortTarget.close();
       await short.stop();
+    }
+  });
+
+  test("a viewer joined to the storage session gets the master's frames from the media server", async () => {
+    const name = unique("forward");
+    await prepareStorageChannel(kvsClientFor(target, silentLog), name, {
+      stream: unique("forwarded"),
+      createStream: true,
+    });
+    const setup = await master(name, { endpointUrl: endpoint.url, storage: true });
+    const storageJoin = await recordingJoin(setup);
+    const joined = await openViewer(setup, name, "joined-viewer", { storageViewer: true });
+    try {
+      await joined.session.joinStorageSession();
+      await joined.client.connected();
+      await until(() => joined.frames.length >= 60, 20_000, "60 forwarded frames");
+      assert.equal(setup.master.viewers.size, 0, "the media server serves it, not the master");
+      assertSourceOrder(joined.frames, sampleFrames);
+      assert.equal(joined.client.stats.framesDropped, 0);
+    } finally {
+      joined.close();
+      storageJoin.stop();
     }
   });
 

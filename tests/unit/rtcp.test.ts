@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { buildBye, holdsBye } from "../../core/rtcp/bye.ts";
 import { splitCompoundRtcp } from "../../core/rtcp/compound.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
 import { buildFir, parseFir } from "../../core/rtcp/fir.ts";
@@ -181,6 +182,14 @@ describe("compound RTCP", () => {
       assert.throws(() => parseRtcp(hex(c.bytes)), c.error);
     });
   }
+});
+
+describe("RTCP BYE", () => {
+  test("a BYE names its sources; a compound packet holding one says so, others do not", () => {
+    assert.equal(toHex(buildBye([0x902f9e2e])), "81cb0001902f9e2e");
+    assert.equal(holdsBye(hex(senderReport.bytes + sourceDescription.bytes)), false);
+    assert.equal(holdsBye(hex(senderReport.bytes + "81cb0001902f9e2e")), true);
+  });
 });
 
 describe("RTP and RTCP on one port (RFC 5761)", () => {

@@ -1,4 +1,7 @@
-/** The relay's storage peer: routed without client ids both ways, outside the viewers' count. */
+/**
+ * The relay's storage peer: routed without client ids both ways, outside the viewers' count; and
+ * the storage session's peer for a viewer that joined it, which that viewer then talks to.
+ */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { awsRelayLimits, SignalingRelay } from "../../core/local-endpoint/signaling-relay.ts";
@@ -30,7 +33,7 @@ const message = (action: string, extra: Record<string, string> = {}) =>
 
 describe("signaling relay: the storage peer", () => {
   let relay: SignalingRelay;
-  const connect = (role: "MASTER" | "VIEWER" | "STORAGE", clientId?: string) => {
+  const connect = (role: "MASTER" | "VIEWER" | "STORAGE" | "FORWARD", clientId?: string) => {
     const socket = new FakeSocket();
     const connection = relay.admit(channel, role, clientId);
     connection.open(socket);
@@ -60,6 +63,39 @@ describe("signaling relay: the storage peer", () => {
     connect("VIEWER", "a");
     connect("VIEWER", "b");
     assert.throws(() => connect("VIEWER", "c"), ServiceError);
+  });
+
+  test("a viewer that joined the session talks to its forwarding peer, not the master", () => {
+    relay = new SignalingRelay({ ...awsRelayLimits, maxViewers: 1 });
+    const master = connect("MASTER");
+    const viewer = connect("VIEWER", "v1");
+    const forward = connect("FORWARD", "v1");
+    forward.connection.receive(message("SDP_OFFER"));
+    assert.deepEqual(viewer.socket.sent.map((e) => e.messageType), ["SDP_OFFER"]);
+    assert.equal("senderClientId" in viewer.socket.sent[0], false, "no sender: the media server");
+    viewer.connection.receive(message("SDP_ANSWER"));
+    viewer.connection.receive(message("ICE_CANDIDATE"));
+    assert.deepEqual(forward.socket.sent.map((e) => e.messageType), [
+      "SDP_ANSWER",
+      "ICE_CANDIDATE",
+    ]);
+    assert.equal(master.socket.sent.length, 0, "the master hears none of it");
+    assert.equal(relay.hasViewer(channel.arn, "v1"), true);
+    forward.connection.close();
+    viewer.connection.receive(message("SDP_OFFER"));
+    assert.equal(master.socket.sent[0].senderClientId, "v1", "without it, to the master again");
+  });
+
+  test("a message the storage peer screens out is refused to its sender, not delivered", () => {
+    relay = new SignalingRelay();
+    const master = connect("MASTER");
+    const storage = connect("STORAGE");
+    storage.connection.screen = (m) => m.action === "SDP_ANSWER" ? "no H.264" : undefined;
+    master.connection.receive(message("SDP_ANSWER", { correlationId: "storage-2" }));
+    master.connection.receive(message("ICE_CANDIDATE"));
+    assert.deepEqual(storage.socket.sent.map((e) => e.messageType), ["ICE_CANDIDATE"]);
+    assert.equal(master.socket.sent[0].messageType, "STATUS_RESPONSE");
+    assert.equal(master.socket.sent[0].statusResponse!.description, "no H.264");
   });
 
   test("with no storage peer a recipient-less master message is refused, not held for one", () => {

@@ -43,8 +43,20 @@ function join(c: Context<EndpointEnv>, asViewer: boolean) {
     throw resourceNotFound(`No master is connected to the channel ${channel.name}.`);
   }
   if (clientId !== undefined) {
-    // The media server forwarding the master's media to a viewer is not built.
-    throw invalidArgument("Joining a storage session as a viewer is not supported here.");
+    // A viewer joins the session the master's join started, over its open signaling (spec
+    // §4.2); AWS's errors when either is missing are not documented: guesses.
+    const session = storage.session(channel.arn);
+    if (!session) {
+      throw resourceNotFound(`No storage session runs on the channel ${channel.name}.`);
+    }
+    if (!relay.hasViewer(channel.arn, clientId)) {
+      throw resourceNotFound(
+        `The viewer ${clientId} is not connected to the channel ${channel.name}.`,
+      );
+    }
+    // Accepted: the media server now offers the session's media to the viewer.
+    session.forwarding.join(clientId);
+    return c.json({});
   }
   // Accepted: the storage peer now sends its SDP offer to the master over the relay.
   storage.join(channel, streamArn);

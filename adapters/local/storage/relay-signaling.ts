@@ -22,10 +22,14 @@ export class RelaySignaling extends EventEmitter<PeerSignalingEvents & { closed:
   readonly #connection: SignalingConnection;
   #closed = false;
 
-  /** Opens `connection` (admitted by the relay as STORAGE) with this as its socket. */
-  constructor(connection: SignalingConnection) {
+  /**
+   * Opens `connection` (admitted by the relay as STORAGE or FORWARD) with this as its socket;
+   * `screen` refuses messages to it before they arrive (SignalingConnection.screen).
+   */
+  constructor(connection: SignalingConnection, screen?: SignalingConnection["screen"]) {
     super();
     this.#connection = connection;
+    connection.screen = screen;
     connection.open(this);
   }
 

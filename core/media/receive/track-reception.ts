@@ -8,6 +8,8 @@
 import { isRtcp } from "../../rtcp/header.ts";
 import { parseRtcp } from "../../rtcp/parse.ts";
 import { buildReceiverReport } from "../../rtcp/receiver-report.ts";
+import { buildBye } from "../../rtcp/bye.ts";
+import { concatBytes } from "../../bytes/concat-bytes.ts";
 import { parseRtpPacket, type RtpPacket } from "../../rtp/header.ts";
 import { ReceptionStats } from "../reception-stats.ts";
 import { ReceiverReporter } from "./receiver-reporter.ts";
@@ -51,6 +53,18 @@ export class TrackReception {
     if (!this.#reporter.due(now)) return undefined;
     const block = this.stats?.reportBlock(now);
     return block && buildReceiverReport({ ssrc: this.#ssrc, reports: [block] });
+  }
+
+  /**
+   * A last receiver report followed by a BYE (RFC 3550 6.6: a BYE goes after a report, in one
+   * compound packet; the report's block also lets the sender's stack route it to the right
+   * track); undefined before any packet came.
+   */
+  goodbye(now: number): Uint8Array | undefined {
+    const block = this.stats?.reportBlock(now);
+    if (!block) return undefined;
+    const report = buildReceiverReport({ ssrc: this.#ssrc, reports: [block] });
+    return concatBytes([report, buildBye([this.#ssrc])]);
   }
 
   #rtcp(bytes: Uint8Array, now: number) {

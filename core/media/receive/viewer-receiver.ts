@@ -145,6 +145,15 @@ export class ViewerReceiver {
     return this.video.requestKeyframe(this.#now());
   }
 
+  /** Says on both tracks that this receiver leaves (RTCP BYE), before its connection closes. */
+  goodbye(): void {
+    const now = this.#now();
+    const video = this.video.reception.goodbye(now);
+    const audio = this.audio.reception.goodbye(now);
+    if (video) this.#send("video", video);
+    if (audio) this.#send("audio", audio);
+  }
+
   get stats(): ReceiverStats {
     const video = this.video.reception.stats;
     const audio = this.audio.reception.stats;

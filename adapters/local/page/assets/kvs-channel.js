@@ -70,15 +70,36 @@ async function channelArnOf(channelName, createChannel) {
 
 /**
  * Describe (or create) channel -> get signaling endpoints -> get ICE server config -> a
- * SignalingClient (not yet opened). role: "MASTER" | "VIEWER"; a viewer needs a clientId.
+ * SignalingClient (not yet opened). role: "MASTER" | "VIEWER"; a viewer needs a clientId. With
+ * storage (the JS SDK sample's "ingest media"), the channel must be mapped to a stream, and the
+ * WEBRTC endpoint (JoinStorageSession's) is looked up too.
  */
-export async function prepareSignaling({ channelName, role, clientId, createChannel = false }) {
+export async function prepareSignaling({
+  channelName,
+  role,
+  clientId,
+  createChannel = false,
+  storage = false,
+}) {
   const controlPlane = location.origin;
   const channelArn = await channelArnOf(channelName, createChannel);
   const region = channelArn.split(":")[3];
+  if (storage) {
+    const { MediaStorageConfiguration } = await kvsCall(
+      controlPlane,
+      "/describeMediaStorageConfiguration",
+      { ChannelARN: channelArn },
+    );
+    if (MediaStorageConfiguration?.Status !== "ENABLED") {
+      throw new Error(`the channel ${channelName} is not mapped to a stream (media storage)`);
+    }
+  }
   const { ResourceEndpointList } = await kvsCall(controlPlane, "/getSignalingChannelEndpoint", {
     ChannelARN: channelArn,
-    SingleMasterChannelEndpointConfiguration: { Protocols: ["WSS", "HTTPS"], Role: role },
+    SingleMasterChannelEndpointConfiguration: {
+      Protocols: storage ? ["WSS", "HTTPS", "WEBRTC"] : ["WSS", "HTTPS"],
+      Role: role,
+    },
   });
   const endpoints = Object.fromEntries(
     ResourceEndpointList.map((e) => [e.Protocol, e.ResourceEndpoint]),

@@ -1,13 +1,20 @@
 // The browser master page: `?channel=NAME` connects to that channel (created if need be) as
 // MASTER (KVS signaling through the official JS SDK), answers every viewer's offer with this
 // browser's camera and microphone, and echoes each data-channel message back to its sender. It
-// lets a real browser stack be the far end of `kvsrtc viewer`. The state is mirrored on
-// window.kvsrtcMaster.
+// lets a real browser stack be the far end of `kvsrtc viewer`. With `&ingest-media=true` (the JS
+// SDK sample's "ingest media" checkbox) it also joins the channel's storage session, and answers
+// the media server's offer (it has no sender client id) as it answers a viewer's. The state is
+// mirrored on window.kvsrtcMaster.
 import { prepareSignaling, readStats } from "./kvs-channel.js";
+import { joinStorageSession } from "./storage-join.js";
 
 const $ = (id) => document.getElementById(id);
-/** @type {Map<string, RTCPeerConnection>} viewer client id -> peer */
+/** @type {Map<string, RTCPeerConnection>} viewer client id (or storageSession) -> peer */
 const peers = new Map();
+/** The storage session's media server in `peers`: no viewer id has a space. */
+const storageSession = "storage session";
+/** Messages from the media server carry no sender client id. */
+const peerKey = (viewerId) => viewerId ?? storageSession;
 const state = { status: "idle", error: undefined, viewers: {}, received: [] };
 globalThis.kvsrtcMaster = state;
 
@@ -68,29 +75,38 @@ async function sendH264(pc) {
   }
 }
 
-async function answer(signalingClient, iceServers, stream, offer, viewerId) {
-  peers.get(viewerId)?.close();
+/**
+ * Answers a viewer's offer, or the media server's (viewerId undefined): to it the answer and
+ * candidates go with no recipient, the answer with a correlation id so a refusal comes back as
+ * a status response. `closed` is told when the connection fails or closes.
+ */
+async function answer(signalingClient, iceServers, stream, offer, viewerId, closed) {
+  const key = peerKey(viewerId);
+  peers.get(key)?.close();
   const pc = new RTCPeerConnection({ iceServers });
-  peers.set(viewerId, pc);
-  state.viewers[viewerId] = { connectionState: pc.connectionState };
+  peers.set(key, pc);
+  state.viewers[key] = { connectionState: pc.connectionState };
   for (const track of stream.getTracks()) pc.addTrack(track, stream);
-  pc.ondatachannel = ({ channel }) => echo(channel, viewerId);
+  pc.ondatachannel = ({ channel }) => echo(channel, key);
   pc.onicecandidate = ({ candidate }) => {
     if (candidate) signalingClient.sendIceCandidate(candidate, viewerId);
   };
   pc.onconnectionstatechange = () => {
-    state.viewers[viewerId].connectionState = pc.connectionState;
+    state.viewers[key].connectionState = pc.connectionState;
     showViewers();
+    if (["failed", "closed"].includes(pc.connectionState) && peers.get(key) === pc) closed?.();
   };
   await pc.setRemoteDescription(offer);
   preferH264(pc);
   await pc.setLocalDescription(await pc.createAnswer());
-  signalingClient.sendSdpAnswer(pc.localDescription, viewerId);
+  const correlationId = viewerId === undefined ? String(Date.now()) : undefined;
+  signalingClient.sendSdpAnswer(pc.localDescription, viewerId, correlationId);
   await sendH264(pc);
 }
 
-async function start(channelName) {
+async function start(channelName, ingestMedia) {
   $("channel-name").textContent = channelName;
+  $("ingest-media").checked = ingestMedia;
   try {
     setStatus("opening camera");
     const stream = await navigator.mediaDevices.getUserMedia({
@@ -101,21 +117,41 @@ async function start(channelName) {
     for (const track of stream.getVideoTracks()) track.contentHint = "detail";
     $("local").srcObject = stream;
     setStatus("describing channel");
-    const { iceServers, signalingClient } = await prepareSignaling({
+    const { channelArn, endpoints, iceServers, signalingClient } = await prepareSignaling({
       channelName,
       role: "MASTER",
       createChannel: true,
+      storage: ingestMedia,
     });
-    signalingClient.on("open", () => setStatus("waiting for viewers"));
+    let offered = false;
+    const join = () => {
+      offered = false;
+      joinStorageSession({
+        webrtcEndpoint: endpoints.WEBRTC,
+        channelArn,
+        offered: () => offered,
+        failed: (error) => setStatus("JoinStorageSession failed", error),
+      });
+    };
+    signalingClient.on("open", () => {
+      setStatus("waiting for viewers");
+      if (ingestMedia) join();
+    });
     signalingClient.on("sdpOffer", (offer, viewerId) => {
-      answer(signalingClient, iceServers, stream, offer, viewerId).catch((error) =>
-        setStatus(`cannot answer ${viewerId}`, error)
-      );
+      if (viewerId === undefined) offered = true;
+      answer(signalingClient, iceServers, stream, offer, viewerId, viewerId ? undefined : join)
+        .catch((error) => setStatus(`cannot answer ${peerKey(viewerId)}`, error));
     });
     signalingClient.on("iceCandidate", (candidate, viewerId) => {
-      peers.get(viewerId)?.addIceCandidate(candidate).catch((error) =>
-        setStatus(`bad candidate from ${viewerId}`, error)
+      peers.get(peerKey(viewerId))?.addIceCandidate(candidate).catch((error) =>
+        setStatus(`bad candidate from ${peerKey(viewerId)}`, error)
       );
+    });
+    // The media server refused our answer (its codecs, say): the sample then stops.
+    signalingClient.on("statusResponse", (status) => {
+      if (status.success === false) {
+        setStatus("the storage session refused the answer", status.errorType);
+      }
     });
     signalingClient.on("close", () => setStatus("signaling closed"));
     signalingClient.on("error", (error) => setStatus("signaling error", error));
@@ -137,6 +173,11 @@ async function start(channelName) {
   }
 }
 
-const channelName = new URLSearchParams(location.search).get("channel");
-if (channelName) start(channelName);
+const search = new URLSearchParams(location.search);
+const channelName = search.get("channel");
+$("ingest-media").onchange = ({ target }) => {
+  search.set("ingest-media", String(target.checked));
+  location.search = search.toString();
+};
+if (channelName) start(channelName, search.get("ingest-media") === "true");
 else setStatus("add ?channel=NAME to the address to start");
