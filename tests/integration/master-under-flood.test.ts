@@ -21,7 +21,8 @@ import { mb, sampleResident } from "../helpers/process-memory.ts";
  * with no viewer, took it to 291-311 MB, each 12 MiB access unit a new buffer at 40-400 MB/s.
  * Measured with the flood (Bun, 12 tests in 6 runs on a loaded 2-core machine): 172-303 MB;
  * since output stopped blocking and a flooding peer is cut off (load 9-12): Bun 260-278 MB
- * (stdin read at up to 90 MB/s), Deno 172-218 MB in 6 tests (this process feeds it slower).
+ * (stdin read at up to 90 MB/s), Deno 172-218 MB in 6 tests (this process feeds it slower);
+ * with stdin read at most stream-source.ts's 32 MiB a second, Bun 182-228 MB in 4.
  */
 const maxMasterRss = 400e6;
 /**
