@@ -199,10 +199,11 @@ export class StreamSource implements MediaSource {
     this.#opened?.stream.pause();
   }
 
+  /** A paced parser releases at each frame it sends while it drains: no stall meanwhile. */
   #release(why: Hold) {
-    if (!this.#holds.delete(why) || this.#holds.size > 0) return;
+    this.#holds.delete(why);
     this.#lastDataAt = performance.now(); // a stream held back is not stalled
-    this.#opened?.stream.resume();
+    if (this.#holds.size === 0) this.#opened?.stream.resume();
   }
 
   /** Holds a live stream back for the rest of a second that brought `maxLiveBytesPerSecond`. */
