@@ -43,7 +43,12 @@ test("a live stream is read at most maxLiveBytesPerSecond a second", async () =>
   source.start({ video() {}, audio() {} });
   await new Promise((r) => setTimeout(r, 2500));
   source.stop();
-  // Three seconds begun in 2.5 s: the last one's bytes may all be read.
+  // Three seconds begun in 2.5 s, the last one's bytes maybe all read; in each, a chunk or two
+  // the stream had read already may still come after the hold (Bun).
+  const chunksAfterHold = 2 * 2 ** 20;
   assert.ok(bytes > 2 * maxLiveBytesPerSecond, `read ${bytes} bytes in 2.5 s`);
-  assert.ok(bytes <= 3 * maxLiveBytesPerSecond + 2 ** 20, `read ${bytes} bytes in 2.5 s`);
+  assert.ok(
+    bytes <= 3 * (maxLiveBytesPerSecond + chunksAfterHold),
+    `read ${bytes} bytes in 2.5 s`,
+  );
 });
