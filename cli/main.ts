@@ -9,6 +9,7 @@ import { commandHelp, mainHelp } from "./help.ts";
 import { version } from "./version.ts";
 import { commands } from "./commands/mod.ts";
 import { kvsFailureMessage } from "../adapters/aws/failure-message.ts";
+import { outputWritten, printError } from "./output.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -52,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = err instanceof UserError ? err.message : kvsFailureMessage(err);
     if (message !== undefined) {
-      console.error(`kvsrtc ${command.name}: ${message}`);
+      // After what the command printed, which may still be waiting (output.ts).
+      printError(`kvsrtc ${command.name}: ${message}`);
       return 1;
     }
     throw err;
@@ -61,9 +63,13 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.main) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`kvsrtc: ${(err as Error)?.stack ?? err}`);
+    async (code) => {
+      await outputWritten();
+      process.exit(code);
+    },
+    async (err) => {
+      printError(`kvsrtc: ${(err as Error)?.stack ?? err}`);
+      await outputWritten();
       process.exit(1);
     },
   );

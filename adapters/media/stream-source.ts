@@ -17,6 +17,18 @@ const stderrTailBytes = 500;
 /** A live stream that sends nothing for this long is reported as stalled (it may come back). */
 export const liveStallMs = 5000;
 
+/**
+ * Bytes a live stream is read at, at most, in a second: past what any camera sends (H.264
+ * level 5.2 allows 240 Mbit/s, 30 MB/s). Faster is a recording piped in, or a broken pipe
+ * writing what it has, and each byte read becomes garbage a runtime is slow to collect: read
+ * unbounded from such a pipe, 12 MiB access units at ~90 MB/s took a Bun master to 260-280 MB
+ * under the flood test; at this bound, 182-228 MB.
+ */
+export const maxLiveBytesPerSecond = 32 * 2 ** 20;
+
+/** Why a stream is held back: its parser holds all it may, or the second's bytes are read. */
+type Hold = "parser" | "rate";
+
 /** What a parser is given: where to send, the stream's flow, and how to end the source. */
 export interface ParserContext {
   sink: MediaSink;
@@ -82,8 +94,11 @@ export class StreamSource implements MediaSource {
   #parser?: StreamParser;
   #stallWatch?: ReturnType<typeof setInterval>;
   #lastDataAt = 0;
-  /** Paused by its parser, which holds all it may: not a stall. */
-  #heldBack = false;
+  /** Paused, and why: not a stall. The stream flows again once no hold is left. */
+  #holds = new Set<Hold>();
+  /** The live stream's current second: when it started and the bytes read in it. */
+  #second = { startedAt: -Infinity, bytes: 0 };
+  #rateHold?: ReturnType<typeof setTimeout>;
   #sent = { frames: 0, packets: 0 };
 
   constructor(description: string, open: OpenStream, options: StreamSourceOptions) {
@@ -107,15 +122,8 @@ export class StreamSource implements MediaSource {
         },
       },
       elapsedUs: () => Math.round((performance.now() - started) * 1000),
-      pause: () => {
-        this.#heldBack = true;
-        this.#opened?.stream.pause();
-      },
-      resume: () => {
-        this.#heldBack = false;
-        this.#lastDataAt = performance.now(); // a stream held back is not stalled
-        this.#opened?.stream.resume();
-      },
+      pause: () => this.#hold("parser"),
+      resume: () => this.#release("parser"),
       skipped: new SkippedFrames(this.description, this.#o.warn),
       warn: (message) => this.#o.warn?.(message),
       fail: (why) => this.#end(why),
@@ -144,6 +152,7 @@ export class StreamSource implements MediaSource {
         stalled = false;
       }
       this.#lastDataAt = performance.now();
+      if (this.#o.live) this.#readAtMost(chunk.length);
       const parser = this.#parser ?? this.#choose(chunk, context);
       if (parser === undefined) return;
       try {
@@ -185,13 +194,38 @@ export class StreamSource implements MediaSource {
     return this.#parser = chosen;
   }
 
+  #hold(why: Hold) {
+    this.#holds.add(why);
+    this.#opened?.stream.pause();
+  }
+
+  /** A paced parser releases at each frame it sends while it drains: no stall meanwhile. */
+  #release(why: Hold) {
+    this.#holds.delete(why);
+    this.#lastDataAt = performance.now(); // a stream held back is not stalled
+    if (this.#holds.size === 0) this.#opened?.stream.resume();
+  }
+
+  /** Holds a live stream back for the rest of a second that brought `maxLiveBytesPerSecond`. */
+  #readAtMost(bytes: number) {
+    const now = performance.now();
+    if (now - this.#second.startedAt >= 1000) this.#second = { startedAt: now, bytes: 0 };
+    this.#second.bytes += bytes;
+    if (this.#second.bytes < maxLiveBytesPerSecond || this.#rateHold) return;
+    this.#hold("rate");
+    this.#rateHold = setTimeout(() => {
+      this.#rateHold = undefined;
+      this.#release("rate");
+    }, this.#second.startedAt + 1000 - now);
+  }
+
   /** Warns once when nothing has arrived for `liveStallMs`; the data handler says when it resumes. */
   #watchStalls(stall: () => void) {
     clearInterval(this.#stallWatch);
     let warned = 0;
     this.#stallWatch = setInterval(() => {
       const at = this.#lastDataAt;
-      if (this.#heldBack || performance.now() - at < liveStallMs || warned === at) return;
+      if (this.#holds.size > 0 || performance.now() - at < liveStallMs || warned === at) return;
       warned = at;
       stall();
       this.#o.warn?.(
@@ -218,6 +252,7 @@ export class StreamSource implements MediaSource {
     this.#done = true;
     this.#finish(how);
     clearInterval(this.#stallWatch);
+    clearTimeout(this.#rateHold);
     this.#parser?.stop();
     const { stream, child } = this.#opened ?? {};
     stream?.removeAllListeners("data");

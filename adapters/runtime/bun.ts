@@ -1,5 +1,6 @@
 import type {
   HttpServer,
+  OutputStream,
   Runtime,
   ServeOptions,
   WebSocketHandlers,
@@ -87,6 +88,13 @@ function serve(options: ServeOptions): Promise<HttpServer> {
   });
 }
 
+/** Bun's process.stdout and process.stderr write a pipe asynchronously (console.* do not). */
+function writeOutput(stream: OutputStream, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process[stream].write(bytes, (error) => error ? reject(error) : resolve())
+  );
+}
+
 export const bunRuntime: Runtime = {
   name: "bun",
   serve,
@@ -94,4 +102,5 @@ export const bunRuntime: Runtime = {
     Bun.gc(true);
     return true;
   },
+  writeOutput,
 };

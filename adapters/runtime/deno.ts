@@ -1,4 +1,11 @@
-import type { Connection, HttpServer, Runtime, ServeOptions, WebSocketHandlers } from "./types.ts";
+import type {
+  Connection,
+  HttpServer,
+  OutputStream,
+  Runtime,
+  ServeOptions,
+  WebSocketHandlers,
+} from "./types.ts";
 
 function upgrade(
   req: Request,
@@ -57,6 +64,12 @@ function serve(options: ServeOptions): Promise<HttpServer> {
   });
 }
 
+/** Deno's async write to stdio runs on a blocking thread, off the event loop. */
+async function writeOutput(stream: OutputStream, bytes: Uint8Array): Promise<void> {
+  const file = stream === "stdout" ? Deno.stdout : Deno.stderr;
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
 export const denoRuntime: Runtime = {
   name: "deno",
   serve,
@@ -65,4 +78,5 @@ export const denoRuntime: Runtime = {
     gc?.();
     return gc !== undefined;
   },
+  writeOutput,
 };

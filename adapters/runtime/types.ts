@@ -45,4 +45,11 @@ export interface Runtime {
   /** A full garbage collection, now; false when the runtime does not offer one (Deno without
    * `--v8-flags=--expose-gc`). Benchmarks use it to measure what is kept, not what awaits GC. */
   collectGarbage(): boolean;
+  /**
+   * Writes all of `bytes` to stdout or stderr without blocking the event loop (console.log and
+   * console.error block while a pipe's reader is behind); rejects when the stream is gone.
+   */
+  writeOutput(stream: OutputStream, bytes: Uint8Array): Promise<void>;
 }
+
+export type OutputStream = "stdout" | "stderr";

@@ -2,6 +2,7 @@ import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
+import { printLine } from "../output.ts";
 import {
   bindAddressOption,
   connecting,
@@ -170,7 +171,7 @@ async function runMaster(values: Values): Promise<number> {
   const printBandwidth = (clientId: string, event: BandwidthEvent, estimate: BandwidthEstimate) => {
     if (!values.metrics) return;
     const record = bandwidthRecord({ channel: settings.channel, clientId, event, estimate });
-    console.log(settings.json ? JSON.stringify(record) : bandwidthLine(record));
+    printLine(settings.json ? JSON.stringify(record) : bandwidthLine(record));
   };
   /** Per viewer: when its estimate was last printed, and whether it gets keyframes only. */
   const printedAt = new Map<string, number>();
@@ -212,7 +213,7 @@ async function runMaster(values: Values): Promise<number> {
     keyframesOnly.delete(id);
     if (estimate) printBandwidth(id, "left", estimate);
   });
-  master.on("message", (id, text) => console.log(`message from ${id}: ${text}`));
+  master.on("message", (id, text) => printLine(`message from ${id}: ${text}`));
   let stopping = false;
   source.ended.then((how) => {
     if (!stopping) log.warn(`${how}; still serving ${count()} (no new frames)`);
@@ -220,9 +221,9 @@ async function runMaster(values: Values): Promise<number> {
   log.info(
     `master on channel ${settings.channel} (${session.channelArn}), streaming ${source.description}`,
   );
-  console.log(`view it with: ${viewCommand(target, settings.channel)}`);
+  printLine(`view it with: ${viewCommand(target, settings.channel)}`);
   if (target.kind === "embedded") {
-    console.log(`or in a browser: ${viewerPageUrl(target.controlPlaneUrl, settings.channel)}`);
+    printLine(`or in a browser: ${viewerPageUrl(target.controlPlaneUrl, settings.channel)}`);
   }
   // A newer master on the channel takes precedence; this one does not fight it back, and keeps
   // serving its viewers (and the embedded endpoint, which the newer master may be using).
@@ -235,7 +236,7 @@ async function runMaster(values: Values): Promise<number> {
   if (uploader && stream) {
     log.info(`also uploading to stream ${stream.name} (${stream.arn})`);
     if (target.kind === "embedded") {
-      console.log(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
+      printLine(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
     }
   }
   const status = setInterval(() => {

@@ -2,6 +2,7 @@ import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
+import { printLine } from "../output.ts";
 import { bindAddressOption, numberFlag, openChannel } from "./media-options.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
@@ -129,7 +130,7 @@ async function runViewer(values: Values): Promise<number> {
     if (out?.writeAudio(packet) === false) outFull();
     stamp("audio", timestamp, packet.length);
   });
-  client.on("message", (text) => console.log(`message from the master: ${text}`));
+  client.on("message", (text) => printLine(`message from the master: ${text}`));
   session.signaling.once("superseded", () =>
     log.warn(
       `another viewer connected to channel ${settings.channel} with client id ` +
@@ -188,7 +189,7 @@ async function runViewer(values: Values): Promise<number> {
     const now = client.stats;
     const s = statusLine(now, before, 1);
     before = now;
-    if (settings.json) console.log(JSON.stringify({ status: s }));
+    if (settings.json) printLine(JSON.stringify({ status: s }));
     else {
       log.info(
         `${((performance.now() - started) / 1000).toFixed(0)} s: ${s.fps.toFixed(1)} fps, ` +

@@ -1,6 +1,7 @@
 /**
  * The bounds a peer's flood meets: the packet inbox between a native transport's callbacks and
- * the receive chain, the depacketizer's work per packet, and the data-channel message guard.
+ * the receive chain, the depacketizer's work per packet, the data-channel message guard and
+ * the RTCP flood guard.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import {
   maxMessagesPerSecond,
   MessageGuard,
 } from "../../core/datachannel/message-guard.ts";
+import { floodSeconds, maxRtcpPerSecond, RtcpFloodGuard } from "../../core/rtcp/flood-guard.ts";
 import { H264Depacketizer } from "../../core/rtp/h264-depacketizer.ts";
 import type { RtpPacket } from "../../core/rtp/header.ts";
 
@@ -96,6 +98,44 @@ describe("data-channel message guard", () => {
     now += 1000;
     assert.equal(handled(2 * perSecond + 1), perSecond, "the next second");
     assert.equal(guard.flooding, true);
+  });
+});
+
+describe("RTCP flood guard", () => {
+  /** Sends `perSecond` packets, evenly spread, for `seconds`; the time of the first flood. */
+  function send(guard: RtcpFloodGuard, clock: { now: number }, perSecond: number, seconds: number) {
+    for (let i = 0; i < perSecond * seconds; i++) {
+      clock.now += 1000 / perSecond;
+      if (guard.arrived()) return clock.now;
+    }
+    return undefined;
+  }
+
+  test("a receiver at the bound is never a flood, however long it goes on", () => {
+    const clock = { now: 0 };
+    assert.equal(send(new RtcpFloodGuard(() => clock.now), clock, maxRtcpPerSecond, 30), undefined);
+  });
+
+  test("one second past the bound (a master that stalled, then got it all at once) is no flood", () => {
+    const clock = { now: 0 };
+    const guard = new RtcpFloodGuard(() => clock.now);
+    assert.equal(send(guard, clock, 50, 3), undefined);
+    for (let i = 0; i < 3 * maxRtcpPerSecond; i++) guard.arrived();
+    assert.equal(send(guard, clock, 50, 10), undefined);
+    assert.equal(guard.flooding, false);
+  });
+
+  test("past the bound for the flood's seconds in a row is a flood, for good", () => {
+    const clock = { now: 0 };
+    const guard = new RtcpFloodGuard(() => clock.now);
+    const floodAt = send(guard, clock, 2 * maxRtcpPerSecond, 10);
+    assert.ok(floodAt !== undefined, "never a flood");
+    assert.ok(
+      floodAt > (floodSeconds - 1) * 1000 && floodAt <= floodSeconds * 1000,
+      `at ${floodAt}`,
+    );
+    clock.now += 60_000;
+    assert.equal(guard.arrived(), true);
   });
 });
 
