@@ -89,6 +89,7 @@ describe("H.265 formats of an offer (RFC 7798)", () => {
     payloadType,
     codec,
     clockRate: 90000,
+    feedback: [],
     parameters: new Map(
       fmtp.split(";").filter(Boolean).map((p) => p.split("=") as [string, string]),
     ),
