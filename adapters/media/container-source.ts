@@ -76,8 +76,8 @@ export class ContainerSource implements MediaSource {
     });
     try {
       const played = await playableTracks(input, this.#file, this.#o.audio, {
-        video: (au, timeUs) => {
-          sink.video(au, timeUs);
+        video: (au, timeUs, codec) => {
+          sink.video(au, timeUs, codec);
           frames++;
         },
         audio: (packet, timeUs) => {
@@ -175,7 +175,7 @@ export async function playableTracks(
     packets: new EncodedPacketSink(video),
     maxBytes: defaultMaxAccessUnitBytes,
     send: (data, key, timeUs) =>
-      sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs),
+      sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs, "h264"),
   }];
   const audio = withAudio ? tracks.find((t) => t.isAudioTrack() && t.codec === "opus") : undefined;
   if (audio) {
