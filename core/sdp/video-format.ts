@@ -14,7 +14,7 @@ import {
   h265FormatParameters,
   h265StreamFormat,
 } from "./h265-format.ts";
-import type { RtpFormat } from "./offer.ts";
+import type { MediaSection, RtpFormat } from "./offer.ts";
 
 export type VideoFormat =
   | { codec: "h264"; profileLevelId: string }
@@ -79,4 +79,15 @@ function offeredCodecs(formats: readonly RtpFormat[]): string {
   const names = [...new Set(formats.map((f) => f.codec))]
     .filter((name) => !helpers.has(name.toLowerCase()));
   return names.length > 0 ? names.join(", ") : "no video codec";
+}
+
+/**
+ * The video codec an answer's first sending video section carries (its first format), or
+ * undefined when it has none that kvsrtc takes.
+ */
+export function answeredVideoCodec(sections: readonly MediaSection[]): VideoCodec | undefined {
+  const video = sections.find((s) => s.kind === "video" && s.formats.length > 0);
+  const encoding = video?.formats[0].codec.toUpperCase();
+  return (Object.keys(rtpEncodingName) as VideoCodec[])
+    .find((codec) => rtpEncodingName[codec] === encoding);
 }
