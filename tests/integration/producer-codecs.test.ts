@@ -113,6 +113,11 @@ describe("kvsrtc producer with H.265 and VP8 sources", { skip: codecStreamsMissi
       file,
     ]);
     assert.equal(stdout.trim(), "hevc,320,180");
+    const playlist = await (await fetch(
+      await hlsUrl("h265", "FRAGMENTED_MP4", back.producerTimestampsMs[0]),
+    )).text();
+    assert.match(playlist, /RESOLUTION=320x180/);
+    assert.match(playlist, /CODECS="hvc1\.1\.6\.L\d+\.90"/);
     for (const container of ["FRAGMENTED_MP4", "MPEG_TS"] as const) {
       assert.deepEqual(
         await decodedFrames(await hlsUrl("h265", container, back.producerTimestampsMs[0])),
