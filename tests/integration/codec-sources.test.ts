@@ -62,6 +62,10 @@ describe("H.265 and VP8 sources", { skip: codecStreamsMissing() }, () => {
     dir = mkdtempSync(join(tmpdir(), "kvsrtc-codec-sources-"));
     writeFileSync(join(dir, "camera.bin"), h265Stream());
     writeFileSync(join(dir, "clip.h264"), vp8Ivf()); // named wrong: content decides
+    mkdirSync(join(dir, "h265"));
+    h265AccessUnits().forEach((au, i) =>
+      writeFileSync(join(dir, "h265", `frame-${String(i).padStart(3, "0")}.h265`), au)
+    );
     mkdirSync(join(dir, "vp8"));
     vp8Frames().forEach((frame, i) =>
       writeFileSync(join(dir, "vp8", `frame-${String(i).padStart(3, "0")}.vp8`), frame)
@@ -86,10 +90,14 @@ describe("H.265 and VP8 sources", { skip: codecStreamsMissing() }, () => {
     assert.ok(played.elapsedMs > 1200, `${played.elapsedMs} ms`);
   });
 
-  test("a directory of raw VP8 frames", async () => {
-    const played = await play({ source: join(dir, "vp8"), fps: 120 });
-    assert.equal(played.videoCodec, "vp8");
-    assert.deepEqual(played.pictures, vp8Frames());
+  test("a directory of raw VP8 frames, and one of H.265 access units", async () => {
+    const vp8 = await play({ source: join(dir, "vp8"), fps: 120 });
+    assert.equal(vp8.videoCodec, "vp8");
+    assert.deepEqual(vp8.pictures, vp8Frames());
+    const h265 = await play({ source: join(dir, "h265"), fps: 120 });
+    assert.equal(h265.videoCodec, "h265");
+    assert.deepEqual([...h265.codecs], ["h265"]);
+    assert.deepEqual(h265.pictures, h265AccessUnits());
   });
 
   test("ffmpeg's stdout: IVF told by content, H.265 asked for with --codec", async () => {
