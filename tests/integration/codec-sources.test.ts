@@ -116,6 +116,15 @@ describe("H.265 and VP8 sources", { skip: codecStreamsMissing() }, () => {
     assert.equal(h265.pictures.length, 20, h265.ended);
   });
 
+  test("an IVF file of another codec ends the source in one line", async () => {
+    const vp9 = vp8Ivf().slice();
+    vp9.set([0x56, 0x50, 0x39, 0x30], 8); // fourcc VP90
+    writeFileSync(join(dir, "vp9.ivf"), vp9);
+    const played = await play({ source: join(dir, "vp9.ivf") });
+    assert.equal(played.pictures.length, 0);
+    assert.match(played.ended, /vp9\.ivf is not VP8 in IVF: its IVF header says "VP90", not VP8/);
+  });
+
   test("--codec that the content contradicts is an error naming both", () => {
     assert.throws(
       () => openSource({ source: join(dir, "camera.bin"), fps: 30, codec: "h264" }),
