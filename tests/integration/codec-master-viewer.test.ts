@@ -3,7 +3,8 @@
  * and on a VP8 IVF file (both looped), with the test-only hook dropping every 10th video RTP
  * packet, and three `kvsrtc viewer --out DIR` each: every frame written is a source frame,
  * whole and in order from a keyframe (the NAL units for H.265, the bytes for VP8), and the loss
- * was all recovered through NACK.
+ * was all recovered through NACK. A live VP8 stream on stdin: a viewer whose offer came before
+ * the first frame is answered with VP8, not the H.264 an unknown source would have been taken for.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -98,6 +99,28 @@ describe(
         const first = assertSourceOrder(frames, source);
         assert.equal(first % codecStream.gop, 0, "starts on a keyframe");
       }
+    });
+
+    test("a live VP8 stream on stdin: an offer before its first frame is answered VP8", async () => {
+      const channel = "vp8-stdin";
+      const master = runKvsrtc(["master", "--channel", channel, "--source", "-", "--fps", "30"], {
+        stdin: true,
+      });
+      running.push(master);
+      const [, url] = await master.waitFor(/--endpoint-url (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+      const out = join(dir, "vp8-stdin");
+      const viewer = runKvsrtc([
+        "viewer",
+        ...["--endpoint-url", url, "--channel", channel, "--out", out, "--frames", "20"],
+      ]);
+      running.push(viewer);
+      await master.waitFor(/an offer waits for the source's first frame/, 30_000);
+      master.child.stdin!.write(vp8Ivf());
+      assert.equal(await viewer.exited, 0, `${viewer.output.stderr}\n${master.output.stderr}`);
+      const frames = new IvfReader().push(new Uint8Array(readFileSync(join(out, "video.ivf"))));
+      assert.equal(frames.length, 20);
+      assertVp8Order(frames.map((f) => f.data), vp8Frames());
+      await master.stop();
     });
 
     test("VP8: every viewer writes the source frames byte for byte, in order, as IVF", async () => {
