@@ -33,6 +33,8 @@ export class ContainerSource implements MediaSource {
   readonly ended: Promise<string>;
   readonly #file: string;
   readonly #o: ContainerSourceOptions;
+  /** Containers are played for their H.264 track only. */
+  readonly videoCodec = "h264";
   readonly #skipped: SkippedFrames;
   readonly #waits = new Set<{ timer: ReturnType<typeof setTimeout>; wake(): void }>();
   #finish!: (how: string) => void;
