@@ -69,7 +69,7 @@ export function chooseVideoFormat(
   return {
     refused: `the offer has no ${wanted} (the master sends ${
       videoCodecName[stream.codec]
-    }; the viewer offers ${offeredCodecs(formats)})`,
+    }; the offer has ${offeredCodecs(formats)})`,
   };
 }
 

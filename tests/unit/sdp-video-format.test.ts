@@ -32,9 +32,9 @@ describe("the video format a master answers with", () => {
     const refused = chooseVideoFormat(h264Only, streamVideoFormat("h265", {}));
     assert.ok("refused" in refused);
     assert.match(refused.refused, /no H\.265 format for profile-id 1/);
-    assert.match(refused.refused, /the master sends H\.265; the viewer offers H264\)/);
+    assert.match(refused.refused, /the master sends H\.265; the offer has H264\)/);
     const noVp8 = chooseVideoFormat(formats.filter((f) => f.codec !== "VP8"), { codec: "vp8" });
     assert.ok("refused" in noVp8);
-    assert.match(noVp8.refused, /sends VP8; the viewer offers H265, H264\)$/, "RTX is no codec");
+    assert.match(noVp8.refused, /sends VP8; the offer has H265, H264\)$/, "RTX is no codec");
   });
 });
