@@ -242,7 +242,12 @@ export class Master extends EventEmitter<MasterEvents> {
 
   /** Runs `answer` once the source's first video frame came (or codecWaitMs passed). */
   #waitForCodec(answer: () => void) {
-    if (this.#waitingForCodec.length > this.maxViewers) this.#waitingForCodec.shift();
+    if (this.#waitingForCodec.length > this.maxViewers) {
+      this.#waitingForCodec.shift();
+      this.#o.log.warn(
+        "more offers wait for the source's first frame than it has slots: the oldest is dropped",
+      );
+    }
     this.#waitingForCodec.push(answer);
     if (this.#codecWait) return;
     this.#o.log.info("an offer waits for the source's first frame, which says its codec");
