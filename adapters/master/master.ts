@@ -68,6 +68,11 @@ export const storageCorrelationPrefix = "storage-";
 
 /** See PeerSession.acceptsCandidates. */
 const defaultCandidateHoldMs = 1000;
+/**
+ * How long an offer waits for a live source's first frame, which says its codec (H.264, H.265
+ * or VP8), when nothing said it before; after that the master answers H.264.
+ */
+const codecWaitMs = 3000;
 
 export class Master extends EventEmitter<MasterEvents> {
   readonly viewers = new Map<string, PeerSession>();
@@ -78,6 +83,10 @@ export class Master extends EventEmitter<MasterEvents> {
   /** Candidates that came before their peer's offer, and departed peers' late ones. */
   readonly #early: CandidateHold<IceCandidate>;
   readonly #detach: (() => void)[] = [];
+  /** Offers waiting for the source's codec (at most one per viewer slot, and the storage peer). */
+  readonly #waitingForCodec: (() => void)[] = [];
+  #codecWait?: { timer: ReturnType<typeof setTimeout>; unsubscribe: () => void };
+  #codecWaitOver = false;
 
   constructor(options: MasterOptions) {
     super();
@@ -116,6 +125,7 @@ export class Master extends EventEmitter<MasterEvents> {
   /** Closes every peer and stops listening to signaling. */
   stop(): void {
     for (const detach of this.#detach.splice(0)) detach();
+    this.#endCodecWait(false);
     for (const viewer of [...this.viewers.values()]) viewer.close("the master is stopping");
     this.#storage?.close("the master is stopping");
     this.#early.clear();
@@ -138,6 +148,10 @@ export class Master extends EventEmitter<MasterEvents> {
   #offer(offer: SessionDescription, clientId?: string) {
     const identity = this.#sender(clientId, "an SDP offer");
     if (!identity) return;
+    if (this.#o.broadcast.videoCodec === undefined && !this.#codecWaitOver) {
+      this.#waitForCodec(() => this.#offer(offer, clientId));
+      return;
+    }
     const key = peerKey(identity);
     this.#session(identity)?.close("it sent a new offer");
     if (identity.kind === "storage") this.#o.timer?.end("storageOffer");
@@ -225,6 +239,40 @@ export class Master extends EventEmitter<MasterEvents> {
       this.emit("storageLeft", reason, storage);
     });
     this.emit("storageJoined", storage);
+  }
+
+  /** Runs `answer` once the source's first video frame came (or codecWaitMs passed). */
+  #waitForCodec(answer: () => void) {
+    if (this.#waitingForCodec.length > this.maxViewers) {
+      this.#waitingForCodec.shift();
+      this.#o.log.warn(
+        "more offers wait for the source's first frame than it has slots: the oldest is dropped",
+      );
+    }
+    this.#waitingForCodec.push(answer);
+    if (this.#codecWait) return;
+    this.#o.log.info("an offer waits for the source's first frame, which says its codec");
+    const unsubscribe = this.#o.broadcast.subscribe((frame) => {
+      if (frame.kind === "video") this.#endCodecWait(true);
+    });
+    const timer = setTimeout(() => {
+      this.#o.log.warn(
+        `the source sent no video within ${codecWaitMs / 1000} s: answering as H.264`,
+      );
+      this.#codecWaitOver = true;
+      this.#endCodecWait(true);
+    }, codecWaitMs);
+    this.#codecWait = { timer, unsubscribe };
+  }
+
+  #endCodecWait(answer: boolean) {
+    if (!this.#codecWait) return;
+    clearTimeout(this.#codecWait.timer);
+    this.#codecWait.unsubscribe();
+    this.#codecWait = undefined;
+    const waiting = this.#waitingForCodec.splice(0);
+    // After the broadcast's listeners have heard of the frame: a session made now starts at it.
+    if (answer) queueMicrotask(() => waiting.forEach((work) => work()));
   }
 
   /** Said in the log, and to the peer: an answer that rejects its offer, saying why. */

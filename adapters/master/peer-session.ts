@@ -21,7 +21,7 @@ import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { isRtcp } from "../../core/rtcp/header.ts";
 import { holdsBye } from "../../core/rtcp/bye.ts";
 import { RtcpFloodGuard } from "../../core/rtcp/flood-guard.ts";
-import { streamProfileLevelId } from "../../core/sdp/h264-format.ts";
+import { streamVideoFormat } from "../../core/sdp/video-format.ts";
 import type { Log } from "../../core/log.ts";
 import { MessageGuard } from "../../core/datachannel/message-guard.ts";
 import type { IceCandidate, IceServer, SessionDescription } from "../aws/mod.ts";
@@ -160,7 +160,11 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     });
     const ssrcs = { video: randomSsrc(), audio: randomSsrc() };
     const stream = {
-      profileLevelId: streamProfileLevelId(o.broadcast.sps),
+      // Before the source's first frame says, a live source is taken to be H.264.
+      video: streamVideoFormat(o.broadcast.videoCodec ?? "h264", {
+        h264: o.broadcast.sps,
+        h265: o.broadcast.h265Sps,
+      }),
       videoSsrc: ssrcs.video,
       audioSsrc: ssrcs.audio,
       cname: "kvsrtc",

@@ -53,7 +53,7 @@ export async function startMaster(options: StartMasterOptions): Promise<RunningM
     log: options.log,
     signaling,
   });
-  const broadcast = new Broadcast({ ring });
+  const broadcast = new Broadcast({ ring, videoCodec: source.videoCodec });
   for (const r of [broadcast.video, broadcast.audio]) warnOnRetransmitLoss(r, options.log);
   const master = new Master({
     candidateHoldMs: candidateHoldFor(session.signalingRoundTripMs),

@@ -33,6 +33,8 @@ export class ContainerSource implements MediaSource {
   readonly ended: Promise<string>;
   readonly #file: string;
   readonly #o: ContainerSourceOptions;
+  /** Containers are played for their H.264 track only. */
+  readonly videoCodec = "h264";
   readonly #skipped: SkippedFrames;
   readonly #waits = new Set<{ timer: ReturnType<typeof setTimeout>; wake(): void }>();
   #finish!: (how: string) => void;
@@ -76,8 +78,8 @@ export class ContainerSource implements MediaSource {
     });
     try {
       const played = await playableTracks(input, this.#file, this.#o.audio, {
-        video: (au, timeUs) => {
-          sink.video(au, timeUs);
+        video: (au, timeUs, codec) => {
+          sink.video(au, timeUs, codec);
           frames++;
         },
         audio: (packet, timeUs) => {
@@ -175,7 +177,7 @@ export async function playableTracks(
     packets: new EncodedPacketSink(video),
     maxBytes: defaultMaxAccessUnitBytes,
     send: (data, key, timeUs) =>
-      sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs),
+      sink.video(config ? annexBAccessUnit(data, config, key) : data, timeUs, "h264"),
   }];
   const audio = withAudio ? tracks.find((t) => t.isAudioTrack() && t.codec === "opus") : undefined;
   if (audio) {

@@ -30,7 +30,7 @@ export function feedBroadcast(source: MediaSource, broadcast: Broadcast, log: Lo
     }
   };
   source.start({
-    video: (au, t) => guard(() => broadcast.pushVideo(au, t)),
+    video: (picture, t, codec) => guard(() => broadcast.pushVideo(picture, t, codec)),
     audio: (p, t) => guard(() => broadcast.pushAudio(p, t)),
   });
   return stats;

@@ -1,12 +1,14 @@
 /**
- * Media from a directory of files, one frame each: access-unit files (sorted by name, one picture
- * each, as the KVS samples ship them), paced at --fps; and/or Opus packet files, paced by each
+ * Media from a directory of files, one frame each: picture files (sorted by name, one picture
+ * each: H.264 or H.265 access units as the KVS samples ship them, or raw VP8 frames), paced at
+ * --fps; and/or Opus packet files, paced by each
  * packet's own duration. Each file is read when its turn comes; one over its bound is skipped
  * with a warning.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { defaultMaxAccessUnitBytes } from "../../core/h264/access-unit-splitter.ts";
+import type { VideoCodec } from "../../core/media/video-codec.ts";
 import { opusPacketSamples } from "../../core/opus/opus-packet.ts";
 import {
   type MediaSink,
@@ -21,8 +23,8 @@ import {
 export const maxOpusPacketBytes = 1 << 16;
 
 export interface FileSourceOptions {
-  /** Access-unit files in play order. */
-  video?: { files: string[]; fps: number; description: string };
+  /** Picture files in play order, all in `codec`. */
+  video?: { files: string[]; fps: number; description: string; codec: VideoCodec };
   /** Opus packet files in play order. */
   audio?: { files: string[]; description: string };
   loop: boolean;
@@ -44,6 +46,7 @@ function readBounded(file: string, maxBytes: number, skipped: SkippedFrames) {
 
 export class FileSource implements MediaSource {
   readonly description: string;
+  readonly videoCodec?: VideoCodec;
   readonly ended: Promise<string>;
   readonly #o: FileSourceOptions;
   readonly #pacers: { stop(): void }[] = [];
@@ -53,6 +56,7 @@ export class FileSource implements MediaSource {
 
   constructor(options: FileSourceOptions) {
     this.#o = options;
+    this.videoCodec = options.video?.codec;
     this.description = [options.video?.description, options.audio?.description]
       .filter(Boolean).join(" + ");
     this.ended = new Promise((resolve) => (this.#finish = resolve));
@@ -73,7 +77,7 @@ export class FileSource implements MediaSource {
         if (n >= count && !loop) return this.#done(`${video.description} ended after ${n} frames`);
         try {
           const au = readBounded(video.files[n % count], defaultMaxAccessUnitBytes, skipped);
-          if (au) sink.video(au, Math.round((n * 1e6) / video.fps));
+          if (au) sink.video(au, Math.round((n * 1e6) / video.fps), video.codec);
         } catch (error) {
           fail(error);
           return false;

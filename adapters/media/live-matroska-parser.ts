@@ -61,7 +61,7 @@ export class LiveMatroskaParser implements StreamParser {
       else if (m.kind === "skipped") skipped.skip(m.why);
       else {
         this.taken++;
-        if (m.kind === "video") sink.video(m.accessUnit, m.timeUs);
+        if (m.kind === "video") sink.video(m.accessUnit, m.timeUs, "h264");
         else sink.audio(m.packet, m.timeUs);
       }
     }

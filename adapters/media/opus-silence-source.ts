@@ -21,11 +21,12 @@ export function withOpusSilence(
   };
   return {
     description: source.description,
+    videoCodec: source.videoCodec,
     ended: source.ended,
     start(sink) {
       let lastVideoUs: number | undefined;
       source.start({
-        video(accessUnit, timeUs) {
+        video(accessUnit, timeUs, codec) {
           if (lastVideoUs === undefined && !ownAudio) {
             wait = setTimeout(() => {
               if (ownAudio) return;
@@ -38,7 +39,7 @@ export function withOpusSilence(
             }, waitMs);
           }
           lastVideoUs = timeUs;
-          sink.video(accessUnit, timeUs);
+          sink.video(accessUnit, timeUs, codec);
         },
         audio(packet, timeUs) {
           if (!ownAudio) {

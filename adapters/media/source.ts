@@ -1,17 +1,24 @@
 /**
- * A media source feeds access units (and Opus packets) to a sink, paced in real time, until it
- * ends or fails; `ended` says which, in words a user can act on. A source never throws into
- * the master: it reports and stops.
+ * A media source feeds pictures (H.264 or H.265 access units, VP8 frames) and Opus packets to a
+ * sink, paced in real time, until it ends or fails; `ended` says which, in words a user can act
+ * on. A source never throws into the master: it reports and stops.
  */
+import { type VideoCodec, videoCodecName } from "../../core/media/video-codec.ts";
 
 export interface MediaSink {
-  video(accessUnit: Uint8Array, timeUs: number): void;
+  /** One picture in `codec` (Annex-B for H.264 and H.265). */
+  video(picture: Uint8Array, timeUs: number, codec: VideoCodec): void;
   audio(packet: Uint8Array, timeUs: number): void;
 }
 
 export interface MediaSource {
   /** "frame files in ./frames (30 fps)", "ffmpeg -i cam.mp4 ...". */
   readonly description: string;
+  /**
+   * The codec of its video when known before the first picture (a file's content, --codec),
+   * so a viewer that comes first is answered with it; else the first picture says.
+   */
+  readonly videoCodec?: VideoCodec;
   start(sink: MediaSink): void;
   stop(): void;
   /** Resolves with how it ended: "ended after 300 frames", "ffmpeg exited with code 1: ...". */
@@ -39,9 +46,11 @@ export class SkippedFrames {
   }
 }
 
-/** What a source that ended before its first frame says: it was not H.264 as expected. */
-export function noAccessUnits(what: string): string {
-  return `${what} has no H.264 access units (is it Annex-B H.264?)`;
+/** What a source that ended before its first frame says: it was not what it should be. */
+export function noPictures(what: string, codec: VideoCodec): string {
+  if (codec === "vp8") return `${what} has no VP8 frames (is it VP8 in IVF?)`;
+  const name = videoCodecName[codec];
+  return `${what} has no ${name} access units (is it Annex-B ${name}?)`;
 }
 
 /** An error as one line for a user: its message's first line. */

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
+import type { VideoCodec } from "../../core/media/video-codec.ts";
 import { type MediaSink, type MediaSource, SkippedFrames, type SourceWarn } from "./source.ts";
 
 /** Bytes of stderr kept from a tool, to say why it exited. */
@@ -77,6 +78,8 @@ export interface StreamSourceOptions {
   /** Open the stream again at its end (a file). */
   loop?: boolean;
   warn?: SourceWarn;
+  /** Its video's codec, when known before its first bytes (MediaSource.videoCodec). */
+  videoCodec?: VideoCodec;
 }
 
 type Opened = { stream: Readable; child?: ChildProcess };
@@ -86,6 +89,7 @@ export type OpenStream = () => Opened;
 export class StreamSource implements MediaSource {
   readonly description: string;
   readonly ended: Promise<string>;
+  readonly videoCodec?: VideoCodec;
   readonly #open: OpenStream;
   readonly #o: StreamSourceOptions;
   #finish!: (how: string) => void;
@@ -105,6 +109,7 @@ export class StreamSource implements MediaSource {
     this.description = description;
     this.#open = open;
     this.#o = options;
+    this.videoCodec = options.videoCodec;
     this.ended = new Promise((resolve) => (this.#finish = resolve));
   }
 
@@ -112,9 +117,9 @@ export class StreamSource implements MediaSource {
     const started = performance.now();
     const context: ParserContext = {
       sink: {
-        video: (au, timeUs) => {
+        video: (picture, timeUs, codec) => {
           this.#sent.frames++;
-          sink.video(au, timeUs);
+          sink.video(picture, timeUs, codec);
         },
         audio: (packet, timeUs) => {
           this.#sent.packets++;

@@ -20,6 +20,8 @@ import type { TrackKind } from "../../core/media/media-frame.ts";
 import { refusalReason } from "../../core/sdp/refusal.ts";
 import { parseMediaSections } from "../../core/sdp/offer.ts";
 import { answeredTransportCc } from "../../core/sdp/transport-cc.ts";
+import { answeredVideoCodec } from "../../core/sdp/video-format.ts";
+import type { VideoCodec } from "../../core/media/video-codec.ts";
 import { CandidateHold } from "../../core/signaling/candidate-hold.ts";
 import type { PeerSignaling } from "../../core/signaling/peer-signaling.ts";
 import type { IceCandidate, IceServer } from "../aws/mod.ts";
@@ -84,6 +86,8 @@ export interface ViewerStats extends ReceiverStats {
 
 export class ViewerClient extends EventEmitter<ViewerClientEvents> {
   readonly peer: Peer;
+  /** The video codec the master's answer chose (its frames are in it); H.264 before then. */
+  videoCodec: VideoCodec = "h264";
   readonly #o: ViewerClientOptions;
   readonly #ssrc = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
   readonly #video: MediaTrack;
@@ -131,7 +135,7 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
         this.close(`the master's answer could not be applied: ${(error as Error).message}`);
         return;
       }
-      this.#takeTransportCc(answer.sdp);
+      this.#takeAnswer(answer.sdp);
       for (const c of held.release("master")) this.peer.addRemoteCandidate(c);
       for (const c of held.release("ours")) signaling.sendIceCandidate(c);
     };
@@ -287,14 +291,23 @@ export class ViewerClient extends EventEmitter<ViewerClientEvents> {
     this.emit("closed", reason);
   }
 
-  /** Feedback goes out when the master answered transport-cc (a master may not). */
-  #takeTransportCc(answer: string) {
-    let id;
+  /**
+   * What the answer negotiated: the video codec the master sends, and transport-cc (feedback
+   * goes out when the master answered it; a master may not).
+   */
+  #takeAnswer(answer: string) {
+    let sections;
     try {
-      id = answeredTransportCc(parseMediaSections(answer));
+      sections = parseMediaSections(answer);
     } catch {
-      return; // libdatachannel took the answer: what it cannot say is only no transport-cc
+      return; // libdatachannel took the answer: what it cannot say is H.264, no transport-cc
     }
+    const codec = answeredVideoCodec(sections);
+    if (codec) {
+      this.videoCodec = codec;
+      this.#receiver.video.receiveCodec(codec);
+    }
+    const id = answeredTransportCc(sections);
     if (id !== undefined) this.#receiver.enableTransportCc(id);
   }
 

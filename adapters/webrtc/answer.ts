@@ -1,13 +1,18 @@
 /**
- * The master's side of one viewer's offer: send-only H.264 and Opus tracks on the offer's own
- * mids and payload types, added BEFORE the offer is applied (otherwise libdatachannel answers
- * with every codec the offer listed), an H.264 format chosen to match the source's profile
- * with packetization-mode 1, and our SSRCs in the answer so RTCP about them reaches our tracks.
+ * The master's side of one viewer's offer: send-only video (the source's codec: H.264, H.265 or
+ * VP8) and Opus tracks on the offer's own mids and payload types, added BEFORE the offer is
+ * applied (otherwise libdatachannel answers with every codec the offer listed), the video format
+ * chosen to match the source (H.264: its profile, packetization-mode 1; H.265: its profile), and
+ * our SSRCs in the answer so RTCP about them reaches our tracks.
  * A section offering transport-cc gets it answered, with the offer's extension id.
  */
 import ndc from "node-datachannel";
-import { chooseH264Format, h264AnswerParameters } from "../../core/sdp/h264-format.ts";
 import { type MediaSection, parseMediaSections } from "../../core/sdp/offer.ts";
+import {
+  chooseVideoFormat,
+  rtpEncodingName,
+  type VideoFormat,
+} from "../../core/sdp/video-format.ts";
 import {
   offeredTransportCc,
   transportCcExtmapLine,
@@ -18,8 +23,8 @@ import { MediaTrack } from "./media-track.ts";
 import type { Peer } from "./peer.ts";
 
 export interface SendingStream {
-  /** The source's profile-level-id (from its SPS). */
-  profileLevelId: string;
+  /** The source's codec and its facts (streamVideoFormat). */
+  video: VideoFormat;
   videoSsrc: number;
   audioSsrc: number;
   /** RTCP CNAME and media stream id. */
@@ -62,15 +67,14 @@ export function answerOffer(peer: Peer, offer: SessionDescription, stream: Sendi
   const result: Omit<Answer, "answer"> = {};
   for (const section of sections) {
     if (section.kind === "video" && wantsMedia(section) && !result.video) {
-      const format = chooseH264Format(section.formats, stream.profileLevelId);
-      if (!format) {
-        throw new OfferError(
-          `the offer has no H.264 packetization-mode=1 format for profile-level-id ` +
-            `${stream.profileLevelId}`,
-        );
-      }
+      const chosen = chooseVideoFormat(section.formats, stream.video);
+      if ("refused" in chosen) throw new OfferError(chosen.refused);
+      const { format, parameters } = chosen;
       const video = new ndc.Video(section.mid, "SendOnly");
-      video.addH264Codec(format.payloadType, h264AnswerParameters(stream.profileLevelId));
+      const encoding = rtpEncodingName[stream.video.codec];
+      // The addon takes no undefined for the fmtp: VP8's format has none.
+      if (parameters) video.addVideoCodec(format.payloadType, encoding, parameters);
+      else video.addVideoCodec(format.payloadType, encoding);
       video.addSSRC(stream.videoSsrc, stream.cname, stream.cname, `${stream.cname}-video`);
       const twcc = answerTransportCc(video, section, format.payloadType);
       const track = peer.pc.addTrack(video);

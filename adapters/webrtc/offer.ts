@@ -1,6 +1,6 @@
 /**
- * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1)
- * and Opus, plus a data channel, as the KVS viewers do (the storage peer offers none: storage
+ * The viewer's side: an offer to receive H.264 (the common profiles, packetization-mode 1),
+ * H.265 (Main and Main 10, as Chromium offers it) and VP8, and Opus, plus a data channel, as the KVS viewers do (the storage peer offers none: storage
  * sessions take no data channel, spec §4.2), with transport-cc on both, as browsers offer it.
  * Tracks carry our own RTCP out (NACK, PLI, RR, transport-cc feedback) and bring raw RTP in.
  */
@@ -17,6 +17,12 @@ const h264Offers: [number, string][] = [
   [106, "4d001f"],
   [108, "640032"],
 ];
+/** Payload type -> H.265 profile-id offered, at the level Chromium offers (6.0, level-id 180). */
+const h265Offers: [number, number][] = [
+  [116, 1],
+  [118, 2],
+];
+const vp8PayloadType = 96;
 const opusPayloadType = 111;
 /** The transport-wide sequence number's extension id we offer (Chromium offers 3 as well). */
 export const offeredTransportCcId = 3;
@@ -59,6 +65,16 @@ export function addReceivingTracks(
     );
     if (transportCc) video.parseSdpLine(transportCcFeedbackLine(pt));
   }
+  for (const [pt, profileId] of h265Offers) {
+    video.addVideoCodec(
+      pt,
+      "H265",
+      `level-id=180;profile-id=${profileId};tier-flag=0;tx-mode=SRST`,
+    );
+    if (transportCc) video.parseSdpLine(transportCcFeedbackLine(pt));
+  }
+  video.addVP8Codec(vp8PayloadType);
+  if (transportCc) video.parseSdpLine(transportCcFeedbackLine(vp8PayloadType));
   const audio = new ndc.Audio("1", "RecvOnly");
   audio.addOpusCodec(opusPayloadType);
   if (transportCc) {

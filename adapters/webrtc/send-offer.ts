@@ -23,8 +23,12 @@ export interface SendOffer {
 }
 
 export function offerToSend(peer: Peer, stream: SendingStream): SendOffer {
+  // A storage session carries H.264 only: the media server's own peer refuses anything else.
+  if (stream.video.codec !== "h264") {
+    throw new Error(`a storage session forwards H.264, not ${stream.video.codec}`);
+  }
   const video = new ndc.Video("0", "SendOnly");
-  video.addH264Codec(h264PayloadType, h264AnswerParameters(stream.profileLevelId));
+  video.addH264Codec(h264PayloadType, h264AnswerParameters(stream.video.profileLevelId));
   video.addSSRC(stream.videoSsrc, stream.cname, stream.cname, `${stream.cname}-video`);
   const audio = new ndc.Audio("1", "SendOnly");
   audio.addOpusCodec(opusPayloadType);

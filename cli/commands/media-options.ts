@@ -12,10 +12,12 @@ import { liveStallMs } from "../../adapters/media/stream-source.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import type { MediaSource } from "../../adapters/media/source.ts";
 import type { Log } from "../../core/log.ts";
+import { parseVideoCodec, type VideoCodec } from "../../core/media/video-codec.ts";
 
 /** Opens the source the flags of `sourceOptions` name; a bad one is one line for the user. */
 export function openSourceFlags(values: Values, log: Log): MediaSource {
   const fps = numberFlag(values, "fps", 30, 1, 240, false)!;
+  const codec = codecFlag(values);
   try {
     return openSource({
       source: values.source as string | undefined,
@@ -24,10 +26,20 @@ export function openSourceFlags(values: Values, log: Log): MediaSource {
       paceStdin: values.fps !== undefined,
       loop: values.loop === true ? true : undefined,
       warn: (message) => log.warn(message),
+      codec,
     });
   } catch (error) {
     throw new UserError(`cannot open the source: ${(error as Error).message}`);
   }
+}
+
+/** `--codec h264|h265|vp8`, when given. */
+function codecFlag(values: Values): VideoCodec | undefined {
+  const text = values.codec as string | undefined;
+  if (text === undefined) return undefined;
+  const codec = parseVideoCodec(text);
+  if (!codec) throw new UsageError(`--codec "${text}" must be h264, h265 or vp8`);
+  return codec;
 }
 
 export const bindAddressOption: Options = {
@@ -44,14 +56,24 @@ export const sourceOptions: Options = {
   source: {
     type: "string",
     arg: "SOURCE",
-    help: "a directory of access-unit files (sorted by name); a file: MP4/MOV, Matroska/WebM " +
-      "or MPEG-TS (its H.264 video and Opus audio, at the file's own timestamps) or Annex-B " +
-      "H.264, told apart by content; - (stdin) or gst:PIPELINE or ffmpeg:ARGS (their stdout): " +
-      "a live stream, sent as it arrives, of Matroska/WebM or MPEG-TS (both tracks at the " +
-      "container's timestamps) or Annex-B H.264, which has no timestamps: each access unit is " +
+    help: "a directory of picture files, one each, sorted by name: H.264 or H.265 access " +
+      "units (Annex-B) or raw VP8 frames (as ffmpeg -f image2 -c:v copy writes them); a file: " +
+      "MP4/MOV, Matroska/WebM or MPEG-TS (its H.264 video and Opus audio, at the file's own " +
+      "timestamps), VP8 in IVF (at its own frame rate), or Annex-B H.264 or H.265, told apart " +
+      "by content; - (stdin) or gst:PIPELINE or ffmpeg:ARGS (their stdout): a live stream, " +
+      "sent as it arrives, of Matroska/WebM or MPEG-TS (both tracks at the container's " +
+      "timestamps), IVF, or Annex-B H.264 or H.265, which has no timestamps: each picture is " +
       "timed by when its last byte arrived (or at --fps, for stdin, if given); a live stream " +
       `silent for ${liveStallMs / 1000} s is reported, and goes on when it comes back; ` +
-      "default: the built-in sample",
+      "default: the built-in sample (H.264)",
+  },
+  codec: {
+    type: "string",
+    arg: "CODEC",
+    help: "h264, h265 or vp8: the source's video codec where its content cannot tell (a " +
+      "stream that starts with a slice); for ffmpeg:ARGS, the format asked for (-f h264, " +
+      "-f hevc or -f ivf -, unless the arguments end in - or pipe:1); content that says " +
+      "another codec is an error",
   },
   audio: {
     type: "string",

@@ -33,7 +33,7 @@ async function runProducer(values: Values): Promise<number> {
     ? uploadMetricsPrinter({ role: "producer", stream: stream.name, timer, json: settings.json })
     : undefined;
   const name = upload.streamName;
-  const broadcast = new Broadcast();
+  const broadcast = new Broadcast({ videoCodec: source.videoCodec });
   const uploader = new PutMediaUploader({
     target,
     broadcast,

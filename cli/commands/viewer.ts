@@ -101,7 +101,7 @@ async function runViewer(values: Values): Promise<number> {
   client.on("frame", (au) => {
     if (taken === frames) return;
     taken++;
-    if (out?.writeFrame(au.data) === false) outFull();
+    if (out?.writeFrame(au.data, client.videoCodec, au.timestamp) === false) outFull();
     stamp("video", au.timestamp, au.data.length, au.keyframe);
     if (taken === pliAfter) client.requestKeyframe();
     if (taken === frames) done(0);
@@ -230,7 +230,8 @@ export const viewer: Command = {
     out: {
       type: "string",
       arg: "DIR",
-      help: "write each access unit as DIR/frame-0001.h264 ... and audio as audio-0001.opus ...",
+      help: "write each access unit as DIR/frame-0001.h264 ... (H.265: .h265, Annex-B; VP8: " +
+        "all frames in DIR/video.ivf) and audio as audio-0001.opus ...",
     },
     timestamps: {
       type: "string",

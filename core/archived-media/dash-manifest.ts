@@ -27,7 +27,7 @@ export function dashManifest(
   const shown = window.listed.slice(window.first);
   const time = (f: (typeof shown)[number]) => fragmentTime(f, session.selector.source);
   const query = `SessionToken=${encodeURIComponent(token)}`;
-  const video = tracks.find((t) => t.codec === "avc")?.track.video;
+  const video = tracks.find((t) => t.track.kind === "video")?.track.video;
   const dynamic = !window.ended;
   const firstMs = shown.length ? time(shown[0]) : 0;
   const lastEndMs = shown.length ? time(shown.at(-1)!) + shown.at(-1)!.durationMs : 0;

@@ -34,7 +34,7 @@ export function masterPlaylist(
   tracks: readonly PlaybackTrack[],
   fragments: readonly StoredFragment[],
 ): string {
-  const video = tracks.find((t) => t.codec === "avc")?.track.video;
+  const video = tracks.find((t) => t.track.kind === "video")?.track.video;
   const attributes = [
     `BANDWIDTH=${bandwidth(fragments)}`,
     `CODECS="${tracks.map((t) => t.codecString).join(",")}"`,

@@ -21,6 +21,7 @@ import {
 import type { StoredFragment } from "../fragments/fragment.ts";
 import { parseAvcDecoderConfig } from "../h264/avcc.ts";
 import { parseSps } from "../h264/sps.ts";
+import { hevcConfigSps } from "../h265/hvcc.ts";
 import type { PlaybackTrack } from "./playback-tracks.ts";
 
 /** A fragment's frame placed on a session's timeline. */
@@ -56,14 +57,20 @@ export function timedFrames(fragment: StoredFragment, startMs: number): TimedFra
 
 function videoConfig(playback: PlaybackTrack): VideoDecoderConfig {
   const { track } = playback;
-  const avcC = track.codecPrivate!;
-  const size = track.video ?? parseSps(parseAvcDecoderConfig(avcC).parameterSets[0]);
+  const record = track.codecPrivate!;
+  const size = track.video ?? pictureSize(playback.codec, record);
   return {
     codec: playback.codecString,
     codedWidth: size.width,
     codedHeight: size.height,
-    description: avcC,
+    description: record,
   };
+}
+
+/** A track's picture size from its avcC or hvcC, when the track does not say it. */
+function pictureSize(codec: PlaybackTrack["codec"], record: Uint8Array) {
+  if (codec === "avc") return parseSps(parseAvcDecoderConfig(record).parameterSets[0]);
+  return hevcConfigSps(record);
 }
 
 function audioConfig(playback: PlaybackTrack): AudioDecoderConfig {
@@ -91,8 +98,8 @@ async function mux(
   const initTarget = new BufferTarget();
   const output = new Output({ format, target, initTarget });
   const sources = new Map(tracks.map((playback) => {
-    const source = playback.codec === "avc"
-      ? new EncodedVideoPacketSource("avc")
+    const source = playback.codec === "avc" || playback.codec === "hevc"
+      ? new EncodedVideoPacketSource(playback.codec)
       : new EncodedAudioPacketSource(playback.codec);
     if (source instanceof EncodedVideoPacketSource) output.addVideoTrack(source);
     else output.addAudioTrack(source);

@@ -5,7 +5,7 @@
  * `lengthSize`-byte length before each.
  */
 import { H265NalType, h265NalType } from "./nal-unit.ts";
-import { parseH265Sps } from "./sps.ts";
+import { type H265Sps, parseH265Sps } from "./sps.ts";
 
 export interface HevcDecoderConfig {
   /** Bytes in each NAL unit's length prefix: 1, 2 or 4. */
@@ -101,4 +101,10 @@ export function parseHevcDecoderConfig(record: Uint8Array): HevcDecoderConfig {
     if (!parameterSets.some((p) => h265NalType(p[0]) === type)) fail(`it has no ${name}`);
   }
   return { lengthSize, parameterSets };
+}
+
+/** The parsed SPS of an hvcC record; throws a one-line error on a malformed record or SPS. */
+export function hevcConfigSps(record: Uint8Array): H265Sps {
+  const { parameterSets } = parseHevcDecoderConfig(record);
+  return parseH265Sps(parameterSets.find((p) => h265NalType(p[0]) === H265NalType.sps)!);
 }

@@ -61,6 +61,6 @@ export class H265VideoIngest {
       bytes = concatBytes([...missing.flatMap((n) => [startCode, this.#sets[n]!]), bytes]);
       nalUnits = findNalUnits(bytes);
     }
-    return { kind: "video", bytes, timeUs, keyframe, nalUnits };
+    return { kind: "video", codec: "h265", bytes, timeUs, keyframe, nalUnits };
   }
 }

@@ -8,15 +8,22 @@ import { audioFrame } from "./media-frame.ts";
 import { FrameRing, type FrameRingOptions, type RingFrame } from "./frame-ring.ts";
 import type { TrackKind } from "./media-frame.ts";
 import { VideoIngest } from "./video-ingest.ts";
+import { type VideoCodec, videoCodecName } from "./video-codec.ts";
 import { RateWindow } from "../congestion/rate-window.ts";
 import type { Sps } from "../h264/sps.ts";
+import type { H265Sps } from "../h265/sps.ts";
+import { H265VideoIngest } from "../h265/video-ingest.ts";
+import { vp8VideoFrame } from "../vp8/video-frame.ts";
 
 export type FrameListener = (frame: RingFrame) => void;
 
 export class Broadcast {
   readonly video: FrameRing;
   readonly audio: FrameRing;
+  /** H.264 frames go through this, H.265 through `h265Ingest`; VP8 needs none. */
   readonly videoIngest: VideoIngest;
+  readonly h265Ingest = new H265VideoIngest();
+  #videoCodec?: VideoCodec;
   readonly #listeners = new Set<FrameListener>();
   /** Two seconds of media time per track (a GOP or more), 240 frames/s at most. */
   readonly #rates = {
@@ -28,26 +35,56 @@ export class Broadcast {
   /** The monotonic ms at which media time 0 was live: set by the first frame, either track. */
   #mediaEpochMs?: number;
 
-  /** `now`: monotonic ms (performance.now by default; tests drive it). */
-  constructor(options: { ring?: FrameRingOptions; now?: () => number } = {}) {
+  /**
+   * `videoCodec`: what the source sends, when it is known before its first frame (else the
+   * first frame says). `now`: monotonic ms (performance.now by default; tests drive it).
+   */
+  constructor(
+    options: { ring?: FrameRingOptions; videoCodec?: VideoCodec; now?: () => number } = {},
+  ) {
     this.#now = options.now ?? (() => performance.now());
     this.video = new FrameRing("video", options.ring);
     this.audio = new FrameRing("audio", options.ring);
     this.videoIngest = new VideoIngest();
+    this.#videoCodec = options.videoCodec;
   }
 
-  /** The video stream's newest SPS, parsed (its profile and level); undefined before one. */
+  /** The video's codec: as constructed, or the first frame's; undefined before either. */
+  get videoCodec(): VideoCodec | undefined {
+    return this.#videoCodec;
+  }
+
+  /** An H.264 stream's newest SPS, parsed (its profile and level); undefined before one. */
   get sps(): Sps | undefined {
     return this.videoIngest.sps;
+  }
+
+  /** An H.265 stream's newest SPS, parsed (profile, tier, level); undefined before one. */
+  get h265Sps(): H265Sps | undefined {
+    return this.h265Ingest.sps;
   }
 
   ring(kind: TrackKind): FrameRing {
     return kind === "video" ? this.video : this.audio;
   }
 
-  /** One H.264 access unit (Annex-B) at `timeUs`; throws on a malformed one. */
-  pushVideo(accessUnit: Uint8Array, timeUs: number): RingFrame {
-    return this.#publish(this.video.push(this.videoIngest.frame(accessUnit, timeUs)));
+  /**
+   * One picture at `timeUs`: an H.264 or H.265 access unit (Annex-B) or a VP8 frame; throws on a
+   * malformed one, or one in another codec than the stream's.
+   */
+  pushVideo(picture: Uint8Array, timeUs: number, codec: VideoCodec = "h264"): RingFrame {
+    const streamCodec = this.#videoCodec ??= codec;
+    if (codec !== streamCodec) {
+      throw new Error(
+        `a ${videoCodecName[codec]} frame in a ${videoCodecName[streamCodec]} stream`,
+      );
+    }
+    const frame = codec === "h264"
+      ? this.videoIngest.frame(picture, timeUs)
+      : codec === "h265"
+      ? this.h265Ingest.frame(picture, timeUs)
+      : vp8VideoFrame(picture, timeUs);
+    return this.#publish(this.video.push(frame));
   }
 
   /** One Opus packet at `timeUs`. */

@@ -4,8 +4,9 @@
  * reader takes a file or a pipe in arbitrary chunks and holds at most one frame's bytes, under
  * a bound; the writer makes the headers, so a frame's bytes are written as they are.
  */
-
 import { appendBytes } from "../bytes/append-bytes.ts";
+import { isVp8Keyframe, parseVp8FrameHeader } from "./frame-header.ts";
+
 export interface IvfFileHeader {
   /** The codec's four characters: "VP80" for VP8. */
   fourcc: string;
@@ -150,4 +151,41 @@ export function ivfFrameHeader(size: number, timestamp: number): Uint8Array {
   view.setUint32(4, timestamp % 2 ** 32, true);
   view.setUint32(8, Math.floor(timestamp / 2 ** 32), true);
   return out;
+}
+
+/** The timebase of IVF streams written from RTP: the 90 kHz video clock. */
+export const rtpIvfTimebase = 90000;
+
+/**
+ * Writes VP8 frames received over RTP as an IVF stream: the file header before the first frame
+ * (its size from that frame, a key frame; the frame count 0, as a live writer leaves it), then
+ * each frame after its header, timed from the first frame's RTP timestamp.
+ */
+export class IvfWriter {
+  #started = false;
+  #lastRtp = 0;
+  #time = 0;
+
+  /** The bytes to write before `frame`, in order. */
+  before(frame: Uint8Array, rtpTimestamp: number): Uint8Array[] {
+    const pieces: Uint8Array[] = [];
+    if (!this.#started) {
+      this.#started = true;
+      const size = isVp8Keyframe(frame) ? parseVp8FrameHeader(frame) : undefined;
+      pieces.push(ivfFileHeader({
+        fourcc: "VP80",
+        width: size?.width ?? 0,
+        height: size?.height ?? 0,
+        timebaseDenominator: rtpIvfTimebase,
+        timebaseNumerator: 1,
+        frameCount: 0,
+      }));
+    } else {
+      // RTP timestamps wrap at 2^32; frames come in order, so the step is what the low bits say.
+      this.#time += Math.max(0, (rtpTimestamp - this.#lastRtp) | 0);
+    }
+    this.#lastRtp = rtpTimestamp;
+    pieces.push(ivfFrameHeader(frame.length, this.#time));
+    return pieces;
+  }
 }

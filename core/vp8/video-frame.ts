@@ -9,5 +9,6 @@ const noNalUnits = Object.freeze([]);
 
 export function vp8VideoFrame(bytes: Uint8Array, timeUs: number): MediaFrame {
   if (bytes.length === 0) throw new Error("an empty VP8 frame");
-  return { kind: "video", bytes, timeUs, keyframe: isVp8Keyframe(bytes), nalUnits: noNalUnits };
+  const keyframe = isVp8Keyframe(bytes);
+  return { kind: "video", codec: "vp8", bytes, timeUs, keyframe, nalUnits: noNalUnits };
 }

@@ -108,7 +108,7 @@ async function runMaster(mode: Mode, nack: NackWindow, endpointUrl: string) {
       const peer = new Peer({ name: id, iceServers: [], bindAddress: "127.0.0.1" });
       peer.on("localCandidate", (c) => session.signaling.sendIceCandidate(c, id));
       const { answer, video, audio } = answerOffer(peer, offer, {
-        profileLevelId: streamProfileLevelId(broadcast.sps),
+        video: { codec: "h264", profileLevelId: streamProfileLevelId(broadcast.sps) },
         videoSsrc: 1111,
         audioSsrc: 2222,
         cname: "kvsrtc",

@@ -250,7 +250,7 @@ export async function startHostileMaster(options: HostileMasterOptions): Promise
       });
     }
     const { answer, video, audio } = answerOffer(peer, offer, {
-      profileLevelId: "42e01f",
+      video: { codec: "h264", profileLevelId: "42e01f" },
       videoSsrc: ssrcs[0],
       audioSsrc: ssrcs[1],
       cname: "hostile",

@@ -58,7 +58,7 @@ describe("master session manager: viewers and the storage peer", () => {
     const master = new Master({
       signaling,
       iceServers: () => [],
-      broadcast: new Broadcast(),
+      broadcast: new Broadcast({ videoCodec: "h264" }),
       log,
       maxViewers,
       bindAddress: "127.0.0.1",

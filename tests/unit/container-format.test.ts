@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { containerFormatOf } from "../../core/container/container-format.ts";
+import { annexBCodecOf } from "../../core/annexb/annex-b-codec.ts";
 import { sampleFrames } from "./support/samples.ts";
 
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
@@ -28,9 +29,37 @@ describe("container format by magic bytes", () => {
     assert.equal(containerFormatOf(new Uint8Array(ascii("OggS\0\x02"))), "Ogg");
   });
 
+  test("IVF (VP8 frames) starts with DKIF", () => {
+    assert.equal(containerFormatOf(new Uint8Array([...ascii("DKIF"), 0, 0, 32, 0])), "IVF");
+  });
+
   test("Annex-B H.264, an empty file and other bytes are no container", () => {
     assert.equal(containerFormatOf(sampleFrames[0].subarray(0, 12)), undefined);
     assert.equal(containerFormatOf(new Uint8Array()), undefined);
     assert.equal(containerFormatOf(new Uint8Array(ascii("RIFF....WAVE"))), undefined);
+  });
+});
+
+describe("Annex-B codec by the first NAL unit", () => {
+  const stream = (...bytes: number[]) => new Uint8Array([0, 0, 0, 1, ...bytes]);
+
+  test("H.265 opens with a VPS, SPS, PPS, AUD or prefix SEI header ending in 01", () => {
+    for (const first of [0x40, 0x42, 0x44, 0x46, 0x4e]) {
+      assert.equal(annexBCodecOf(stream(first, 0x01, 0x0c)), "h265", first.toString(16));
+    }
+  });
+
+  test("H.264 opens with an SPS, PPS, AUD or SEI", () => {
+    assert.equal(annexBCodecOf(sampleFrames[0]), "h264");
+    for (const first of [0x67, 0x27, 0x68, 0x09, 0x06]) {
+      assert.equal(annexBCodecOf(stream(first, 0x42, 0x00)), "h264", first.toString(16));
+    }
+  });
+
+  test("a stream that opens with a slice, or has no NAL unit, cannot be told", () => {
+    assert.equal(annexBCodecOf(stream(0x41, 0x9a)), undefined, "an H.264 P slice");
+    assert.equal(annexBCodecOf(stream(0x02, 0x01)), undefined, "an H.265 trailing picture");
+    assert.equal(annexBCodecOf(stream(0xc0, 0x01)), undefined, "the forbidden bit");
+    assert.equal(annexBCodecOf(new Uint8Array([1, 2, 3])), undefined);
   });
 });

@@ -89,10 +89,10 @@ describe("H.265 formats of an offer (RFC 7798)", () => {
     payloadType,
     codec,
     clockRate: 90000,
+    feedback: [],
     parameters: new Map(
       fmtp.split(";").filter(Boolean).map((p) => p.split("=") as [string, string]),
     ),
-    feedback: [],
   });
   const offer = [
     format(96, "VP8", ""),

@@ -6,7 +6,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from "mediabunny";
-import type { StoredFragment } from "../../core/fragments/fragment.ts";
+import type { MkvTrack, StoredFragment } from "../../core/fragments/fragment.ts";
+import { hevcConfigSps } from "../../core/h265/hvcc.ts";
+import { codecStreamsMissing, ffmpegHvcC } from "./support/codec-streams.ts";
 import { concatBytes } from "../../core/bytes/concat-bytes.ts";
 import {
   fmp4InitSegment,
@@ -84,5 +86,36 @@ describe("media packaging", () => {
     const times = await packetTimes(clip);
     assert.equal(times.video[0], 0);
     assert.equal(times.video.length, framesOf(1).length);
+  });
+});
+
+describe("H.265 and VP8 tracks for playback", { skip: codecStreamsMissing() }, () => {
+  const hevc = (codecPrivate: Uint8Array): MkvTrack => ({
+    number: 1,
+    uid: 1n,
+    kind: "video",
+    codecId: "V_MPEGH/ISO/HEVC",
+    codecPrivate,
+  });
+
+  test("an H.265 track plays, with its codec string from the hvcC (as ffmpeg writes it)", () => {
+    const hvcC = ffmpegHvcC();
+    const [track] = playbackTracks([hevc(hvcC)], "FRAGMENTED_MP4");
+    assert.equal(track.codec, "hevc");
+    const { levelIdc } = hevcConfigSps(hvcC);
+    // Main (profile 1, compatible with 1 and 2: 6 reversed), Main tier, progressive frames only.
+    assert.equal(track.codecString, `hvc1.1.6.L${levelIdc}.90`);
+  });
+
+  test("a VP8 track is refused as AWS refuses it, and so is a malformed hvcC", () => {
+    const vp8: MkvTrack = { number: 1, uid: 1n, kind: "video", codecId: "V_VP8" };
+    assert.throws(
+      () => playbackTracks([vp8], "FRAGMENTED_MP4"),
+      (e: Error) => e.name === "UnsupportedStreamMediaTypeException" && /V_VP8/.test(e.message),
+    );
+    assert.throws(
+      () => playbackTracks([hevc(Uint8Array.of(1, 2, 3))], "MPEG_TS"),
+      (e: Error) => e.name === "InvalidCodecPrivateDataException",
+    );
   });
 });

@@ -12,8 +12,19 @@ import {
   transportWideSequenceBlockSize,
   writeTransportWideSequence,
 } from "../../core/rtp/transport-wide-sequence.ts";
+import { findNalUnits } from "../../core/h264/nal-unit.ts";
+import { H265AccessUnitSplitter } from "../../core/h265/access-unit-splitter.ts";
+import { planH265AccessUnit } from "../../core/rtp/h265-packetizer.ts";
+import { planVp8Frame } from "../../core/rtp/vp8-packetizer.ts";
+import { IvfReader } from "../../core/vp8/ivf.ts";
 import { sampleFrames } from "./support/samples.ts";
-import { packetizeFrames, type SentPacket } from "./support/rtp-stream.ts";
+import { codecStreamsMissing, h265Stream, vp8Ivf } from "./support/codec-streams.ts";
+import {
+  nalUnitBytes,
+  packetizeFrames,
+  packetizeWith,
+  type SentPacket,
+} from "./support/rtp-stream.ts";
 
 const ourSsrc = 0xbeef;
 const mediaSsrc = 0x1234; // what packetizeFrames writes
@@ -236,5 +247,27 @@ describe("viewer receiver: transport-cc feedback", () => {
     runUntil(500);
     assert.equal(of("transportCc").length, 0);
     assert.equal(receiver.stats.packets, 1, "the packet itself is received");
+  });
+});
+
+describe("viewer receiver: the negotiated codec", { skip: codecStreamsMissing() }, () => {
+  test("a VP8 stream is depacketized as VP8 frames once the codec is set", () => {
+    const frames = new IvfReader().push(vp8Ivf()).map((f) => f.data).slice(0, 20);
+    const packets = packetizeWith(frames, (frame, i) => planVp8Frame(frame, i, 1188));
+    const { receiver, feed, frames: out } = setup();
+    receiver.video.receiveCodec("vp8");
+    feed(packets);
+    assert.deepEqual(out, frames);
+    assert.throws(() => receiver.video.receiveCodec("h264"), /before the first packet/);
+  });
+
+  test("an H.265 stream is depacketized as H.265 access units", () => {
+    const splitter = new H265AccessUnitSplitter();
+    const units = splitter.push(h265Stream()).slice(0, 20);
+    const packets = packetizeWith(units, (au) => planH265AccessUnit(au, findNalUnits(au), 1188));
+    const { receiver, feed, frames: out } = setup();
+    receiver.video.receiveCodec("h265");
+    feed(packets);
+    assert.deepEqual(out.map(nalUnitBytes), units.map(nalUnitBytes));
   });
 });

@@ -7,6 +7,7 @@ import {
   type IvfFrame,
   ivfFrameHeader,
   IvfReader,
+  IvfWriter,
   parseIvfFileHeader,
 } from "../../core/vp8/ivf.ts";
 import { vp8VideoFrame } from "../../core/vp8/video-frame.ts";
@@ -110,5 +111,22 @@ describe("IVF and VP8 errors", () => {
     assert.equal(isVp8Keyframe(bad), false);
     assert.throws(() => parseVp8FrameHeader(bad), /without its start code/);
     assert.throws(() => parseVp8FrameHeader(new Uint8Array(2)), /VP8 frame of 2 bytes/);
+  });
+});
+
+describe("IVF writer (a viewer's --out)", { skip: codecStreamsMissing() }, () => {
+  test("frames at RTP timestamps read back as the same frames, timed from the first", () => {
+    const frames = new IvfReader().push(vp8Ivf()).map((f) => f.data);
+    const writer = new IvfWriter();
+    // 90 kHz at 30 fps from just below 2^32: the RTP timestamps wrap inside the stream.
+    const rtp = (i: number) => (0xffff0000 + i * 3000) >>> 0;
+    const file = concatBytes(frames.flatMap((f, i) => [...writer.before(f, rtp(i)), f]));
+    const header = parseIvfFileHeader(file);
+    assert.equal(header.fourcc, "VP80");
+    assert.deepEqual([header.width, header.height], [codecStream.width, codecStream.height]);
+    assert.deepEqual([header.timebaseNumerator, header.timebaseDenominator], [1, 90000]);
+    const back = read(file, [1000]);
+    assert.deepEqual(back.map((f) => f.data), frames);
+    assert.deepEqual(back.map((f) => f.timestamp), frames.map((_, i) => i * 3000));
   });
 });

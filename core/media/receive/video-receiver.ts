@@ -1,5 +1,6 @@
 /**
- * A viewer's receive chain for its H.264 track, the mirror of a sender's chain:
+ * A viewer's receive chain for its video track (H.264 until the answer says another codec),
+ * the mirror of a sender's chain:
  * reception statistics -> reorder and depacketize -> replay filter -> frames out, and on each
  * tick: frames given up or completed -> NACK generator -> keyframe (PLI) requester -> receiver
  * report. Packets and ticks come with the time (monotonic ms); RTCP goes out through `send`.
@@ -7,10 +8,15 @@
 import { buildNack } from "../../rtcp/nack.ts";
 import { buildPli } from "../../rtcp/pli.ts";
 import {
-  type DepacketizedAccessUnit,
-  H264Depacketizer,
-  type H264DepacketizerOptions,
-} from "../../rtp/h264-depacketizer.ts";
+  type DepacketizedFrame,
+  type DepacketizerOptions,
+  RtpDepacketizer,
+  type RtpPayloadFormat,
+} from "../../rtp/depacketizer.ts";
+import { h264PayloadFormat } from "../../rtp/h264-depacketizer.ts";
+import { h265PayloadFormat } from "../../rtp/h265-depacketizer.ts";
+import { vp8PayloadFormat } from "../../rtp/vp8-depacketizer.ts";
+import type { VideoCodec } from "../video-codec.ts";
 import { ReplayFilter } from "../replay-filter.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 import { maxTrackedMissing, NackGenerator, type NackGeneratorOptions } from "./nack-generator.ts";
@@ -24,17 +30,23 @@ export interface VideoReceiverOptions {
   /** Sends one RTCP packet on the track; false when it could not. */
   send(packet: Uint8Array): boolean;
   /** A frame not received before, in order. */
-  frame(accessUnit: DepacketizedAccessUnit): void;
+  frame(frame: DepacketizedFrame): void;
   /** A frame received again: the master answers a PLI with its GOP from the newest keyframe. */
-  repeatedFrame(accessUnit: DepacketizedAccessUnit): void;
-  depacketizer?: H264DepacketizerOptions;
+  repeatedFrame(frame: DepacketizedFrame): void;
+  depacketizer?: DepacketizerOptions;
   nack?: NackGeneratorOptions;
   keyframeRequestIntervalMs?: number;
 }
 
+const payloadFormats: Readonly<Record<VideoCodec, RtpPayloadFormat>> = {
+  h264: h264PayloadFormat,
+  h265: h265PayloadFormat,
+  vp8: vp8PayloadFormat,
+};
+
 export class VideoReceiver {
   readonly reception: TrackReception;
-  readonly depacketizer: H264Depacketizer;
+  #depacketizer: RtpDepacketizer;
   readonly replays = new ReplayFilter();
   readonly nacks: NackGenerator;
   readonly keyframes: KeyframeRequester;
@@ -47,9 +59,21 @@ export class VideoReceiver {
   constructor(options: VideoReceiverOptions) {
     this.#o = options;
     this.reception = new TrackReception(options);
-    this.depacketizer = new H264Depacketizer(options.depacketizer);
+    this.#depacketizer = new RtpDepacketizer(h264PayloadFormat, options.depacketizer);
     this.nacks = new NackGenerator(options.nack);
     this.keyframes = new KeyframeRequester(options.keyframeRequestIntervalMs);
+  }
+
+  get depacketizer(): RtpDepacketizer {
+    return this.#depacketizer;
+  }
+
+  /** The codec negotiated (the master's answer), before the first packet arrives. */
+  receiveCodec(codec: VideoCodec): void {
+    if (this.#depacketizer.stats.packets > 0) {
+      throw new Error("the video codec is set before the first packet");
+    }
+    this.#depacketizer = new RtpDepacketizer(payloadFormats[codec], this.#o.depacketizer);
   }
 
   /** One packet from the track (RTP or RTCP). */
@@ -80,7 +104,7 @@ export class VideoReceiver {
     return this.#o.send(buildPli({ senderSsrc: this.#o.ssrc, mediaSsrc }));
   }
 
-  #deliver(frames: DepacketizedAccessUnit[], now: number) {
+  #deliver(frames: DepacketizedFrame[], now: number) {
     for (const au of frames) {
       if (this.replays.accept(au.data, au.keyframe, now)) {
         this.frames++;

@@ -5,8 +5,10 @@
  * budget, not once per viewer, and a frame no sender asked for is never planned.
  */
 import { planH264AccessUnit } from "../../rtp/h264-packetizer.ts";
+import { planH265AccessUnit } from "../../rtp/h265-packetizer.ts";
 import { planOpus } from "../../rtp/opus-packetizer.ts";
 import type { PayloadPlan } from "../../rtp/payload-plan.ts";
+import { planVp8Frame } from "../../rtp/vp8-packetizer.ts";
 import type { MediaFrame } from "../media-frame.ts";
 
 /**
@@ -18,15 +20,36 @@ export const defaultMaxPayload = 1188;
 /** Per frame: payload budget -> plans. Weak, so the plans go with the frame. */
 const cache = new WeakMap<MediaFrame, Map<number, readonly PayloadPlan[]>>();
 
-export function payloadPlans(frame: MediaFrame, maxPayload: number): readonly PayloadPlan[] {
+/**
+ * The frame's plans at this budget. A VP8 frame's picture id is its place in the ring (`index`),
+ * the same for every viewer and every resend of it.
+ */
+export function payloadPlans(
+  frame: MediaFrame & { readonly index?: number },
+  maxPayload: number,
+): readonly PayloadPlan[] {
   let bySize = cache.get(frame);
   if (!bySize) cache.set(frame, bySize = new Map());
   let plans = bySize.get(maxPayload);
   if (!plans) {
-    plans = frame.kind === "video"
-      ? planH264AccessUnit(frame.bytes, frame.nalUnits, maxPayload)
-      : [planOpus(frame.bytes)];
+    plans = planFrame(frame, maxPayload);
     bySize.set(maxPayload, plans);
   }
   return plans;
+}
+
+function planFrame(
+  frame: MediaFrame & { readonly index?: number },
+  maxPayload: number,
+): readonly PayloadPlan[] {
+  switch (frame.codec) {
+    case "h264":
+      return planH264AccessUnit(frame.bytes, frame.nalUnits, maxPayload);
+    case "h265":
+      return planH265AccessUnit(frame.bytes, frame.nalUnits, maxPayload);
+    case "vp8":
+      return planVp8Frame(frame.bytes, frame.index ?? 0, maxPayload);
+    case "opus":
+      return [planOpus(frame.bytes)];
+  }
 }
