@@ -12,6 +12,7 @@ import {
 } from "./media-options.ts";
 import * as uploadFlags from "./upload-options.ts";
 import { formatUploadStatus } from "../upload-status.ts";
+import { formatBandwidthStatus } from "../bandwidth-status.ts";
 import { untilSignal } from "../stop-signal.ts";
 import { kvsrtc } from "../invocation.ts";
 import { kvsClientFor, kvsFailureMessage, resolveTarget } from "../../adapters/aws/mod.ts";
@@ -33,9 +34,13 @@ import {
 } from "../metrics-output.ts";
 import { type BandwidthEvent, bandwidthRecord } from "../../core/metrics/records.ts";
 import type { BandwidthEstimate } from "../../core/congestion/peer-congestion.ts";
+import { declaredBitrate } from "../../core/media/source-bitrate.ts";
 
-/** The upload's status line, with --stream: every 10 s (a master's log is mostly its viewers). */
-const uploadStatusEveryMs = 10_000;
+/**
+ * The status lines, every 10 s (a master's log is mostly its viewers): the upload's, with
+ * --stream, and the bandwidth its viewers' estimates say they can take, once one has one.
+ */
+const statusEveryMs = 10_000;
 
 /**
  * TEST ONLY: drop every Nth video RTP packet before its first transmission (network loss cannot
@@ -239,10 +244,19 @@ async function runMaster(values: Values): Promise<number> {
       printLine(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
     }
   }
+  const declared = typeof values.source === "string" ? declaredBitrate(values.source) : undefined;
   const status = setInterval(() => {
     const stats = uploader?.stats();
     if (stats) log.info(`upload: ${formatUploadStatus(stats)}`);
-  }, uploadStatusEveryMs);
+    const estimates = [...master.viewers.values()]
+      .flatMap((v) => v.congestion?.fedBack ? [v.congestion.estimate] : []);
+    const bandwidth = formatBandwidthStatus(
+      estimates.map((e) => e.estimateBps),
+      estimates[0]?.streamBps ?? NaN,
+      declared,
+    );
+    if (bandwidth) log.info(bandwidth);
+  }, statusEveryMs);
   const uploadMetricsCheck = uploadMetrics &&
     setInterval(() => uploadMetrics.whenComplete(), 1_000);
   const ended = await Promise.race([untilSignal(), gaveUp]);

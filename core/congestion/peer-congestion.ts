@@ -74,6 +74,11 @@ export class PeerCongestion {
     };
   }
 
+  /** Whether any transport-cc feedback came: before, the estimate is only its start value. */
+  get fedBack(): boolean {
+    return this.#lastFeedback !== -1;
+  }
+
   /** The transport-wide sequence number the next packet carries. */
   get sequenceNumber(): number {
     return this.#sequenceNumber;

@@ -1,8 +1,9 @@
 /**
  * kvsrtc as a user runs it, one process per command: flag mistakes are one line and the usage;
  * the viewer command the master prints runs as printed where it was printed, and its
- * `--frames N` writes and counts exactly N frames; a stop signal at any moment of start-up
- * ends a command cleanly.
+ * `--frames N` writes and counts exactly N frames; with a viewer, the master's bandwidth status
+ * line weighs its estimate against the bitrate ffmpeg's arguments name, or the measured one; a
+ * stop signal at any moment of start-up ends a command cleanly.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -90,6 +91,41 @@ describe("what the master prints", () => {
       assert.equal(frameFiles(out).length, n, viewer.output.stderr);
       assert.match(viewer.output.stderr, new RegExp(`received ${n} frames`));
     }
+  });
+});
+
+describe("the master's bandwidth status line", () => {
+  const running: KvsrtcProcess[] = [];
+  after(async () => {
+    for (const p of running) await p.stop();
+  });
+
+  /** A master on `source` and one viewer; resolves with the master's first bandwidth line. */
+  async function bandwidthLine(source: string, name: string): Promise<string> {
+    const channel = `${name}-${Date.now()}`;
+    const master = runKvsrtc(["master", "--channel", channel, "--source", source]);
+    running.push(master);
+    const [, url] = await master.waitFor(/--endpoint-url (\S+)/, 20_000);
+    running.push(runKvsrtc(["viewer", "--endpoint-url", url, "--channel", channel]));
+    // Status lines come every 10 s; the first may find the viewer still connecting.
+    const [line] = await master.waitFor(/bandwidth: 1 viewer can take .*/, 40_000);
+    return line;
+  }
+
+  const ffmpeg = "ffmpeg:-re -f lavfi -i testsrc2=size=320x180:rate=30 -c:v libx264 " +
+    "-preset ultrafast -tune zerolatency -g 30 -bf 0 -pix_fmt yuv420p";
+
+  test("with ffmpeg's -b:v, each viewer's estimate is weighed against it", async () => {
+    const line = await bandwidthLine(`${ffmpeg} -b:v 400k`, "named-bitrate");
+    assert.match(
+      line,
+      /^bandwidth: 1 viewer can take \d+\.\d\d Mbit\/s; source 0\.40 Mbit\/s \(ffmpeg -b:v 400k\)/,
+    );
+  });
+
+  test("without a named bitrate, against the measured stream, said to be measured", async () => {
+    const line = await bandwidthLine(`${ffmpeg} -crf 30`, "measured-bitrate");
+    assert.match(line, /; stream \d+\.\d\d Mbit\/s \(measured: the source names no bitrate\)/);
   });
 });
 
