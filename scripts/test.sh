@@ -43,7 +43,7 @@ for file in tests/integration/*.test.ts; do
 done
 
 step "unit + integration tests on Bun"
-hang_guard 900 $bin/bun test --timeout 120000 tests/unit/ tests/integration/
+hang_guard 1500 $bin/bun test --timeout 120000 tests/unit/ tests/integration/
 
 step "build the binaries"
 $bin/bun scripts/build.ts
