@@ -74,6 +74,9 @@ const defaultCandidateHoldMs = 1000;
  */
 const codecWaitMs = 3000;
 
+/** Why a peer's session closed when the same peer offered again: the new offer takes its place. */
+export const replacedByNewOffer = "it sent a new offer";
+
 export class Master extends EventEmitter<MasterEvents> {
   readonly viewers = new Map<string, PeerSession>();
   readonly maxViewers: number;
@@ -153,7 +156,7 @@ export class Master extends EventEmitter<MasterEvents> {
       return;
     }
     const key = peerKey(identity);
-    this.#session(identity)?.close("it sent a new offer");
+    this.#session(identity)?.close(replacedByNewOffer);
     if (identity.kind === "storage") this.#o.timer?.end("storageOffer");
     if (identity.kind === "viewer" && this.viewers.size >= this.maxViewers) {
       const reason = `${this.viewers.size} viewers are connected, the most this master takes ` +

@@ -16,7 +16,7 @@ import { EventEmitter } from "node:events";
 import { KvsError } from "../../core/aws/errors.ts";
 import type { Log } from "../../core/log.ts";
 import type { SignalingSession, StatusResponse } from "../aws/mod.ts";
-import { type Master, storageCorrelationPrefix } from "./master.ts";
+import { type Master, replacedByNewOffer, storageCorrelationPrefix } from "./master.ts";
 
 export interface StorageJoinOptions {
   session: SignalingSession;
@@ -92,6 +92,12 @@ export class StorageJoin extends EventEmitter<StorageJoinEvents> {
       clearInterval(this.#watch);
       if (this.#stopped) return;
       const when = this.#signalingDown ? "once signaling is back" : "now";
+      // A new offer from the media server is a new session already being answered: joining
+      // again would only bring another offer, which would end that one in turn.
+      if (reason === replacedByNewOffer) {
+        log.info("the storage session offered again: answering the new offer");
+        return;
+      }
       log.warn(`the storage session ended: ${reason}; joining again ${when}`);
       if (!wasRecording) this.#failed(reason);
       this.#join();
