@@ -42,6 +42,7 @@ async function runProducer(values: Values): Promise<number> {
     timer,
     onAck: (ack, latencyMs) => {
       if (settings.json) console.log(JSON.stringify({ kind: "ack", ...ack, latencyMs }));
+      if (ack.eventType === "PERSISTED") showWhereToWatch();
     },
   });
   feedBroadcast(source, broadcast, log);
@@ -49,7 +50,11 @@ async function runProducer(values: Values): Promise<number> {
     `producer uploading ${source.description} to stream ${name} (${stream.arn}, ` +
       `${stream.retentionHours} h retention) on ${target.description}`,
   );
-  if (target.kind === "embedded") {
+  // Said once the first fragment is stored: before that the page would find nothing to play.
+  let shown = target.kind !== "embedded";
+  function showWhereToWatch() {
+    if (shown) return;
+    shown = true;
     console.log(`watch it at ${uploadFlags.recordingsUrl(target, name)}`);
     console.log(
       "(the page plays its HLS; ffplay plays the session URL GetHLSStreamingSessionURL returns)",
