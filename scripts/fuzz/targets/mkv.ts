@@ -11,11 +11,12 @@ import type { FragmentFrame, MkvTrack } from "../../../core/fragments/fragment.t
 import { PutMediaIngest } from "../../../core/fragments/put-media-ingest.ts";
 import { MkvError } from "../../../core/mkv/ebml-read.ts";
 import { MkvReader } from "../../../core/mkv/mkv-reader.ts";
+import { MkvMediaReader } from "../../../core/mkv/mkv-media-reader.ts";
 import { fragmentElements, mkvHeader } from "../../../core/mkv/mkv-writer.ts";
 import { mutatedSeed } from "../mutate.ts";
 import type { Rng } from "../prng.ts";
 import { once, sampleAvcC, sampleFrames, sampleOpusPackets } from "../seeds.ts";
-import { type FuzzTarget, invariant, nothingThrown, showBytes } from "../target.ts";
+import { type FuzzTarget, invariant, isPlainError, nothingThrown, showBytes } from "../target.ts";
 
 const startMs = 1_700_000_000_000;
 
@@ -70,6 +71,27 @@ export const mkvReader: FuzzTarget<Body> = {
     reader.end();
   },
   deliberate: (error) => error instanceof MkvError && !error.message.includes("\n"),
+  show: ({ bytes }) => showBytes(bytes),
+};
+
+/**
+ * A live Matroska source (core/mkv/mkv-media-reader.ts): the same bodies as a muxer's stream,
+ * avcC samples turned into Annex-B access units; a plain one-line Error is its answer.
+ */
+export const mkvMediaReader: FuzzTarget<Body> = {
+  name: "mkv-media-reader",
+  input: body,
+  run(input) {
+    const reader = new MkvMediaReader({
+      withAudio: true,
+      maxAccessUnitBytes: 1 << 20,
+      maxOpusPacketBytes: 1 << 16,
+    });
+    for (const chunk of chunks(input)) reader.push(chunk);
+    reader.end();
+  },
+  deliberate: (error) =>
+    (error instanceof MkvError || isPlainError(error)) && !(error as Error).message.includes("\n"),
   show: ({ bytes }) => showBytes(bytes),
 };
 

@@ -6,7 +6,7 @@ import { containerFormat, oggOpus, opusPacket } from "./files.ts";
 import { accessUnitSplitter, h264Avcc, h264Sps } from "./h264.ts";
 import { h265AccessUnitSplitter, h265Depacketizer, h265Hvcc, h265Sps } from "./h265.ts";
 import { rtcpCompound, trackSenderRtcp } from "./rtcp.ts";
-import { mkvReader, putMediaIngest } from "./mkv.ts";
+import { mkvMediaReader, mkvReader, putMediaIngest } from "./mkv.ts";
 import { h264Depacketizer, rtpHeader, viewerReceiver } from "./rtp.ts";
 import { sdpOffer } from "./sdp.ts";
 import { signalingFrameClient, signalingMessageEndpoint, signalingRelay } from "./signaling.ts";
@@ -42,6 +42,7 @@ export const fuzzTargets = [
   controlPlane,
   stateFile,
   mkvReader,
+  mkvMediaReader,
   putMediaIngest,
   archivedMediaRequests,
 ] as FuzzTarget[];
