@@ -68,7 +68,8 @@ if (import.meta.main) {
       process.exit(code);
     },
     async (err) => {
-      printError(`kvsrtc: ${(err as Error)?.stack ?? err}`);
+      // A bug, not bad input; still one line, no stack trace.
+      printError(`kvsrtc: internal error: ${(err as Error)?.message ?? err}`);
       await outputWritten();
       process.exit(1);
     },

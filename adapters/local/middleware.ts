@@ -16,10 +16,13 @@ function errorResponse(error: ServiceError): Response {
   });
 }
 
-/** A ServiceError in AWS's shape; anything else is logged and answered as InternalFailure. */
-export const answerError: ErrorHandler<EndpointEnv> = (error) => {
+/**
+ * A ServiceError in AWS's shape; anything else is logged, in one line (no stack trace reaches a
+ * user), and answered as InternalFailure.
+ */
+export const answerError: ErrorHandler<EndpointEnv> = (error, c) => {
   if (error instanceof ServiceError) return errorResponse(error);
-  console.error(`local endpoint: ${error.stack ?? error}`);
+  console.error(`local endpoint: ${c.req.method} ${c.req.path} failed: ${error.message}`);
   return errorResponse(
     new ServiceError("InternalFailure", 500, "The endpoint failed on this request."),
   );

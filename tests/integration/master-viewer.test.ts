@@ -77,7 +77,7 @@ describe("master and viewers over WebRTC on loopback", () => {
     const v = await viewer(setup, name, "pli");
     await until(() => v.frames.length >= 40, 10_000, "40 frames");
     const delays: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 400));
       const sentAt = performance.now();
       // Mostly the keyframe this viewer already has, sent again: a "repeatedFrame".
@@ -89,7 +89,12 @@ describe("master and viewers over WebRTC on loopback", () => {
       assert.ok(v.client.requestKeyframe());
       delays.push((await keyframe) - sentAt);
     }
-    for (const d of delays) assert.ok(d < 1000 / 30, `keyframe ${d.toFixed(1)} ms after PLI`);
+    // The median: one PLI answered late by a loaded machine (seen once: 133 ms in the full
+    // suite) is not the master waiting for its next keyframe (up to a second away), which most
+    // answers would show.
+    const median = delays.toSorted((a, b) => a - b)[2];
+    const shown = delays.map((d) => d.toFixed(1)).join(", ");
+    assert.ok(median < 1000 / 30, `keyframes ${shown} ms after PLI`);
     assertSourceOrder(v.frames, sampleFrames);
     assert.ok(v.client.stats.framesRepeated > 0, "the GOPs sent again were skipped");
   });
