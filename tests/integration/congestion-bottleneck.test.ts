@@ -14,6 +14,7 @@ import { sampleFrames } from "../unit/support/samples.ts";
 import { nalKey, testSessions, until } from "../helpers/media-session.ts";
 import { bottleneckViewers } from "../../adapters/master/test-bottleneck.ts";
 import type { BandwidthEstimate } from "../../core/congestion/peer-congestion.ts";
+import { type HostStalls, watchHostStalls } from "../helpers/host-stalls.ts";
 
 const channel = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 const sourceKeys = sampleFrames.map(nalKey);
@@ -32,6 +33,12 @@ const runMs = 42_000;
  * and a picture shown for longer than this (its next frame late, held back or lost) freezes.
  */
 const freezeMs = 500;
+/**
+ * The test process starved more often than this in a run (a loaded machine: the bottleneck's
+ * timers and the viewer's arrival stamps both run late, so the link simulated is not the one
+ * set) makes a failed comparison be run once more.
+ */
+const maxStalls = 10;
 
 interface Run {
   /** Per phase: when the estimate came within 30% of the capacity for good (ms into it). */
@@ -47,6 +54,7 @@ interface Run {
   frozenMs: number;
   keyframesOnlyChanges: number;
   dropped: number;
+  stalls: HostStalls;
 }
 
 async function runThroughBottleneck(
@@ -70,6 +78,7 @@ async function runThroughBottleneck(
   let previous = -1;
   const written: { arrivalMs: number; mediaMs: number }[] = [];
   let firstTimestamp: number | undefined;
+  const stalls = watchHostStalls();
   const run: Run = {
     settledAfterMs: [],
     estimates: [],
@@ -80,6 +89,7 @@ async function runThroughBottleneck(
     frozenMs: 0,
     keyframesOnlyChanges: 0,
     dropped: 0,
+    stalls,
   };
   v.client.on("frame", (au) => {
     const index = sourceKeys.indexOf(nalKey(au.data));
@@ -118,6 +128,7 @@ async function runThroughBottleneck(
     runMs + 5_000,
     "the run through the bottleneck",
   );
+  stalls.stop();
   run.keyframesOnlyChanges = keyframesOnlyChanges;
   playOut(written, run);
   run.dropped = bottleneck.viewers.get("viewer")?.dropped ?? 0;
@@ -143,30 +154,43 @@ function playOut(written: { arrivalMs: number; mediaMs: number }[], run: Run) {
   }
 }
 
+/** What the issue asks of the runs, as failure messages; none when all holds. */
+function shortfalls(on: Run, off: Run): string[] {
+  const failures = phases.flatMap((p, i) => {
+    const settled = on.settledAfterMs[i];
+    return settled !== undefined && p.fromMs + settled <= p.settleByMs
+      ? []
+      : [`phase ${i + 1} (${p.capacityBps} bit/s): settled after ${settled} ms`];
+  });
+  if (on.brokenFrames !== 0) failures.push("with adaptation, a frame that does not decode");
+  if (!(on.frozenMs < off.frozenMs)) failures.push("adaptation on froze no less than off");
+  return failures;
+}
+
 describe("congestion control through a bottleneck on the master's send path", () => {
   const sessions = testSessions();
 
-  test("the estimate follows the capacity; adaptation freezes less, frames stay whole", async () => {
-    const on = await runThroughBottleneck(sessions, true);
-    const off = await runThroughBottleneck(sessions, false);
-    const summary = (r: Run) =>
-      `${r.frames} frames (${r.lateFrames} late), ${r.freezes} freezes ` +
-      `(${Math.round(r.frozenMs)} ms frozen), ` +
-      `${r.brokenFrames} broken, ${r.dropped} packets dropped at the bottleneck, ` +
-      `${r.keyframesOnlyChanges} keyframes-only changes; settled after ${
-        r.settledAfterMs.map((ms) => ms === undefined ? "never" : `${Math.round(ms)} ms`)
-      }`;
-    console.log(`adaptation on: ${summary(on)}\nadaptation off: ${summary(off)}`);
-    console.log(`estimates (on): ${on.estimates.map((e) => `${e.atMs}:${e.bps}`).join(" ")}`);
-    console.log(`estimates (off): ${off.estimates.map((e) => `${e.atMs}:${e.bps}`).join(" ")}`);
-    phases.forEach((p, i) => {
-      const settled = on.settledAfterMs[i];
-      assert.ok(
-        settled !== undefined && p.fromMs + settled <= p.settleByMs,
-        `phase ${i + 1} (${p.capacityBps} bit/s): settled after ${settled} ms`,
-      );
-    });
-    assert.equal(on.brokenFrames, 0, "with adaptation, never a frame that does not decode");
-    assert.ok(on.frozenMs < off.frozenMs, "adaptation on freezes less than off");
+  test("the estimate follows the capacity; adaptation freezes less, frames stay whole", {
+    timeout: 2 * (2 * runMs + 30_000),
+  }, async () => {
+    for (let attempt = 1;; attempt++) {
+      const on = await runThroughBottleneck(sessions, true);
+      const off = await runThroughBottleneck(sessions, false);
+      const summary = (r: Run) =>
+        `${r.frames} frames (${r.lateFrames} late), ${r.freezes} freezes ` +
+        `(${Math.round(r.frozenMs)} ms frozen), ` +
+        `${r.brokenFrames} broken, ${r.dropped} packets dropped at the bottleneck, ` +
+        `${r.keyframesOnlyChanges} keyframes-only changes; settled after ${
+          r.settledAfterMs.map((ms) => ms === undefined ? "never" : `${Math.round(ms)} ms`)
+        }; ${r.stalls.summary()}`;
+      console.log(`adaptation on: ${summary(on)}\nadaptation off: ${summary(off)}`);
+      console.log(`estimates (on): ${on.estimates.map((e) => `${e.atMs}:${e.bps}`).join(" ")}`);
+      console.log(`estimates (off): ${off.estimates.map((e) => `${e.atMs}:${e.bps}`).join(" ")}`);
+      const failures = shortfalls(on, off);
+      if (failures.length === 0) return;
+      const starved = on.stalls.count + off.stalls.count > maxStalls;
+      if (!starved || attempt === 2) assert.fail(failures.join("; "));
+      console.log(`${failures.join("; ")}: the process starved, so the runs are made once more`);
+    }
   });
 });
