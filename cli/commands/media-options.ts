@@ -8,7 +8,7 @@ import {
   type OpenSignalingOptions,
   type SignalingSession,
 } from "../../adapters/aws/mod.ts";
-import { liveStallMs } from "../../adapters/media/stream-source.ts";
+import { liveStallMs, maxLiveBytesPerSecond } from "../../adapters/media/stream-source.ts";
 import { openSource } from "../../adapters/media/open-source.ts";
 import type { MediaSource } from "../../adapters/media/source.ts";
 import type { Log } from "../../core/log.ts";
@@ -64,7 +64,8 @@ export const sourceOptions: Options = {
       "sent as it arrives, of Matroska/WebM or MPEG-TS (both tracks at the container's " +
       "timestamps), IVF, or Annex-B H.264 or H.265, which has no timestamps: each picture is " +
       "timed by when its last byte arrived (or at --fps, for stdin, if given); a live stream " +
-      `silent for ${liveStallMs / 1000} s is reported, and goes on when it comes back; ` +
+      `silent for ${liveStallMs / 1000} s is reported, and goes on when it comes back; it ` +
+      `is read at most at ${maxLiveBytesPerSecond / 2 ** 20} MiB/s (a camera sends far less); ` +
       "default: the built-in sample (H.264)",
   },
   codec: {
