@@ -2,6 +2,7 @@
  * Prints connection metrics: a table for people, one JSON object per line with `--json`
  * (shapes in core/metrics/records.ts, schema in docs/metrics.schema.json).
  */
+import { printLine } from "./output.ts";
 import type { Options } from "./command.ts";
 import type { ConnectionTimer, Phase } from "../core/metrics/connection-timer.ts";
 import { phaseLabels } from "../core/metrics/phase-labels.ts";
@@ -124,7 +125,7 @@ export function printConnectionMetrics(options: {
   json: boolean;
   write?: (text: string) => void;
 }): void {
-  const write = options.write ?? ((text: string) => console.log(text));
+  const write = options.write ?? ((text: string) => printLine(text));
   const record = connectionRecord({ ...options, timings: options.timer.timings() });
   write(options.json ? JSON.stringify(record) : connectionTable(record));
 }
@@ -172,7 +173,7 @@ export function uploadMetricsPrinter(options: {
     if (printed) return;
     printed = true;
     const record = uploadRecord({ ...options, timings: options.timer.timings() });
-    console.log(options.json ? JSON.stringify(record) : uploadTable(record));
+    printLine(options.json ? JSON.stringify(record) : uploadTable(record));
   };
   return { whenComplete: () => options.timer.complete && now(), now };
 }

@@ -1,3 +1,4 @@
+import { printLine } from "../output.ts";
 import type { Command, Values } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
@@ -146,7 +147,7 @@ export const metrics: Command = {
               run,
               timings,
             });
-            console.log(JSON.stringify(record));
+            printLine(JSON.stringify(record));
           }
         }
       }
@@ -159,7 +160,7 @@ export const metrics: Command = {
       failedRuns: failed,
       runs: completed,
     });
-    console.log(shared.json ? JSON.stringify(summary) : summaryTable(summary));
+    printLine(shared.json ? JSON.stringify(summary) : summaryTable(summary));
     return completed.length > 0 ? 0 : 1;
   },
 };

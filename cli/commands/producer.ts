@@ -1,3 +1,4 @@
+import { printLine } from "../output.ts";
 import type { Command, Values } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
@@ -41,7 +42,7 @@ async function runProducer(values: Values): Promise<number> {
     ...uploadFlags.uploaderOptions(values, upload, stream, target, log),
     timer,
     onAck: (ack, latencyMs) => {
-      if (settings.json) console.log(JSON.stringify({ kind: "ack", ...ack, latencyMs }));
+      if (settings.json) printLine(JSON.stringify({ kind: "ack", ...ack, latencyMs }));
       if (ack.eventType === "PERSISTED") showWhereToWatch();
     },
   });
@@ -55,8 +56,8 @@ async function runProducer(values: Values): Promise<number> {
   function showWhereToWatch() {
     if (shown) return;
     shown = true;
-    console.log(`watch it at ${uploadFlags.recordingsUrl(target, name)}`);
-    console.log(
+    printLine(`watch it at ${uploadFlags.recordingsUrl(target, name)}`);
+    printLine(
       "(the page plays its HLS; ffplay plays the session URL GetHLSStreamingSessionURL returns)",
     );
   }
@@ -68,7 +69,7 @@ async function runProducer(values: Values): Promise<number> {
     const now = { atMs: performance.now(), bytes: stats.bytesWritten };
     const kbits = ((now.bytes - last.bytes) * 8) / (now.atMs - last.atMs);
     last = now;
-    console.log(formatUploadStatus(stats, kbits));
+    printLine(formatUploadStatus(stats, kbits));
   }, 1_000);
   let durationTimer: ReturnType<typeof setTimeout> | undefined;
   const duration = durationS === undefined
@@ -85,7 +86,7 @@ async function runProducer(values: Values): Promise<number> {
   metrics?.now();
   const stats = uploader.stats();
   if (stats) {
-    console.log(
+    printLine(
       settings.json ? JSON.stringify({ kind: "status", ...stats }) : formatUploadStatus(stats),
     );
   }

@@ -1,3 +1,4 @@
+import { printLine } from "../output.ts";
 import { readFileSync } from "node:fs";
 import type { Command, Values } from "../command.ts";
 import { UsageError, UserError } from "../command.ts";
@@ -142,26 +143,26 @@ export const serve: Command = {
       throw new UserError((error as Error).message);
     }
     const local = options.credentials === undefined;
-    console.log(`kvsrtc serve: local KVS endpoint at ${endpoint.url} (region ${endpoint.region})`);
-    console.log(`  STUN ${endpoint.stunUrl}${options.turn ? `, TURN ${options.turn.url}` : ""}`);
-    console.log(
+    printLine(`kvsrtc serve: local KVS endpoint at ${endpoint.url} (region ${endpoint.region})`);
+    printLine(`  STUN ${endpoint.stunUrl}${options.turn ? `, TURN ${options.turn.url}` : ""}`);
+    printLine(
       local
         ? `  credentials: the local pair: AWS_ACCESS_KEY_ID=${endpoint.credentials.accessKeyId} ` +
           `AWS_SECRET_ACCESS_KEY=${endpoint.credentials.secretAccessKey}`
         : `  credentials: access key ${endpoint.credentials.accessKeyId} (the one given)`,
     );
-    console.log(`  recordings: ${endpoint.url}/recordings (HLS; ffplay or VLC open a session URL)`);
-    console.log(
+    printLine(`  recordings: ${endpoint.url}/recordings (HLS; ffplay or VLC open a session URL)`);
+    printLine(
       `  clients: --endpoint-url ${endpoint.url} --region ${endpoint.region}` +
         (options.dataDir ? `; state kept in ${options.dataDir}` : ""),
     );
-    console.log(
+    printLine(
       `  streams: data endpoint ${endpoint.url} (GetDataEndpoint answers it) for ` +
         endpoint.streamOperations.join(", "),
     );
     const signal = await untilSignal();
     await endpoint.stop({ graceMs: 500 });
-    console.log(`kvsrtc serve: ${signal}: sent GO_AWAY to signaling clients and stopped`);
+    printLine(`kvsrtc serve: ${signal}: sent GO_AWAY to signaling clients and stopped`);
     return 0;
   },
 };
