@@ -95,7 +95,8 @@ async function connect(channelName) {
     // One transport from the start: with the default ("balanced") Chromium gathered candidates
     // for each of the three sections (12 on the test machine, each one a signaling message)
     // and set up transports the answer then bundled away; the answer came back later and
-    // took longer to apply (README, "First frame under signaling latency").
+    // took longer to apply. Offer -> first picture p50 against kvsrtc master: 166 -> 136 ms at
+    // D = 0, 269 -> 249 at D = 50 (README, "First frame under signaling latency").
     const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
     Object.assign(current, { pc, signalingClient });
     const stream = new MediaStream();
