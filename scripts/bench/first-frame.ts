@@ -9,7 +9,9 @@
  * DTLS is timed by the kvsrtc side of each connection (ICE connected -> DTLS done, the marks
  * `kvsrtc metrics` prints); offer -> first frame by the viewer (the page: making the offer ->
  * the first picture shown). A DTLS record dropped by a peer costs its 1 s retransmission, so a
- * run near 1 s is the race this bench exists to catch.   bun scripts/bench/first-frame.ts
+ * run near 1 s is the race this bench exists to catch.   bun scripts/bench/first-frame.ts --help
+ * (--compare runs Chromium as viewer with the page before and after its first-frame change,
+ * run by run in turn, so both see the same load.)
  *
  * The browser comes from tests/helpers/chromium.ts: the one place that knows how to launch
  * Debian's Chromium with the flags that work here.
@@ -24,8 +26,48 @@ import { silentLog } from "../../core/log.ts";
 import { ConnectionTimer } from "../../core/metrics/connection-timer.ts";
 import { type Chromium, launchChromium, openBrowserMaster } from "../../tests/helpers/chromium.ts";
 
-const runs = Number(process.argv[2] ?? 20);
+const usage = `usage: bun scripts/bench/first-frame.ts [RUNS] [--compare] [--chromium-only]
+  RUNS             connections per cell (default 20)
+  --compare        Chromium as viewer twice, run by run in turn: "before" (the viewer page
+                   with Chromium's default bundle policy) and "after" (the page as it is)
+  --chromium-only  only the cells with Chromium in them`;
+const args = process.argv.slice(2);
+if (args.includes("--help")) {
+  console.log(usage);
+  process.exit(0);
+}
+const unknown = args.find((a) =>
+  a.startsWith("-") && !["--compare", "--chromium-only"].includes(a)
+);
+const runs = Number(args.find((a) => !a.startsWith("-")) ?? 20);
+if (unknown || !Number.isInteger(runs) || runs < 1) {
+  console.error(
+    unknown ? `unknown option ${unknown}\n${usage}` : `RUNS must be a whole number\n${usage}`,
+  );
+  process.exit(2);
+}
+const compare = args.includes("--compare");
+const chromiumOnly = args.includes("--chromium-only");
 const timeoutMs = 15_000;
+
+/** One way of running the viewer page: as it is, or (with --compare) as it was. */
+interface Variant {
+  label: string;
+  /** Run in the viewer page before its own script (empty: the page as it is). */
+  pageScript: string;
+}
+const after: Variant = { label: "", pageScript: "" };
+const before: Variant = {
+  label: " before",
+  // The page before it asked for max-bundle: Chromium's default policy.
+  pageScript: `{
+    const Original = RTCPeerConnection;
+    globalThis.RTCPeerConnection = class extends Original {
+      constructor(config) { super({ ...config, bundlePolicy: "balanced" }); }
+    };
+  }`,
+};
+const variants = compare ? [before, { ...after, label: " after" }] : [after];
 
 interface Sample {
   dtlsMs: number;
@@ -84,7 +126,7 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
     log: silentLog,
     bindAddress: "127.0.0.1",
     // A closed page's connection lingers at the master until ICE gives up on it: room for all.
-    maxViewers: runs + 10,
+    maxViewers: runs * variants.length + 10,
   });
   const master = running.master;
   // The session is taken when it is made: it may be gone from master.viewers once its viewer left.
@@ -94,10 +136,14 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
   };
   const gone = (clientId: string) =>
     until(() => master.viewers.has(clientId) ? undefined : true, "viewer gone at the master");
-  const cells: Record<string, Sample[]> = { kvsrtc: [], "kvsrtc --trickle-early": [] };
-  const pageSteps: PageTiming[] = [];
+  const cells: Record<string, Sample[]> = {};
+  const pageSteps: Record<string, PageTiming[]> = {};
+  const kvsrtcCells = chromiumOnly
+    ? []
+    : [["kvsrtc", false], ["kvsrtc --trickle-early", true]] as const;
   try {
-    for (const [name, early] of [["kvsrtc", false], ["kvsrtc --trickle-early", true]] as const) {
+    for (const [name, early] of kvsrtcCells) {
+      cells[name] = [];
       for (let i = 0; i < runs; i++) {
         let dtls: Promise<number> | undefined;
         const onJoined = (id: string) => (dtls = masterDtls(id));
@@ -107,11 +153,13 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
         await gone(run.clientId);
       }
     }
-    cells.Chromium = [];
-    for (let i = 0; i < runs; i++) {
+    for (const v of variants) [cells[`Chromium${v.label}`], pageSteps[v.label]] = [[], []];
+    for (let i = 0; i < runs * variants.length; i++) {
+      const variant = variants[i % variants.length];
       let joined: string | undefined;
       master.once("viewerJoined", (id) => (joined = id));
       const page = await browser.context.newPage();
+      if (variant.pageScript) await page.addInitScript(variant.pageScript);
       await page.goto(viewerPageUrl(endpoint.url, channel));
       const timing = await page.waitForFunction(
         () => {
@@ -122,11 +170,11 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
         { timeout: timeoutMs },
       ).then((h) => h.jsonValue() as Promise<PageTiming>);
       const id = await until(() => joined, "the page's offer");
-      cells.Chromium.push({
+      cells[`Chromium${variant.label}`].push({
         dtlsMs: await masterDtls(id),
         firstFrameMs: timing.firstFrameAt - timing.offerAt,
       });
-      pageSteps.push(timing);
+      pageSteps[variant.label].push(timing);
       await page.close();
     }
   } finally {
@@ -141,6 +189,7 @@ async function againstKvsrtcMaster(delayMs: number, browser: Chromium) {
 interface PageTiming {
   offerAt: number;
   answerAt: number;
+  answerAppliedAt: number;
   connectedAt: number;
   firstFrameReceivedAt: number;
   firstFramePresentedAt: number;
@@ -148,11 +197,12 @@ interface PageTiming {
 }
 
 /** Where the page's first picture spends its time: each step's p50 from making the offer. */
-function pageStepsRow(delayMs: number, steps: PageTiming[]) {
+function pageStepsRow(delayMs: number, label: string, steps: PageTiming[]) {
   const p50 = (key: keyof PageTiming) =>
     percentile(steps.map((t) => t[key] - t.offerAt), 50).toFixed(0);
   console.log(
-    `    Chromium page at D ${delayMs} ms, p50 from making the offer: answer ${p50("answerAt")}, ` +
+    `    Chromium page${label} at D ${delayMs} ms, p50 from making the offer: answer ` +
+      `${p50("answerAt")}, applied ${p50("answerAppliedAt")}, ` +
       `connected ${p50("connectedAt")}, first picture's last packet ` +
       `${p50("firstFrameReceivedAt")}, presented ${p50("firstFramePresentedAt")}, page told ` +
       `${p50("firstFrameAt")}`,
@@ -206,7 +256,7 @@ try {
     for (const [viewer, samples] of Object.entries(cells)) {
       row(viewer, "kvsrtc master", delayMs, samples);
     }
-    pageStepsRow(delayMs, pageSteps);
+    for (const [label, steps] of Object.entries(pageSteps)) pageStepsRow(delayMs, label, steps);
   }
   for (const delayMs of [0, 150]) {
     row("kvsrtc", "Chromium page", delayMs, await againstChromiumMaster(delayMs, browser));
