@@ -12,7 +12,11 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateStreamCommand, KinesisVideoClient } from "@aws-sdk/client-kinesis-video";
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  KinesisVideoClient,
+} from "@aws-sdk/client-kinesis-video";
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import type { KvsTarget } from "../../adapters/aws/target.ts";
@@ -200,6 +204,31 @@ describe("PutMedia uploader", () => {
     } finally {
       store.append = append;
     }
+  });
+
+  test("the stream deleted under the upload (ERROR 4507): the upload stops and says so, no retry", async () => {
+    const created = await kvs.send(
+      new CreateStreamCommand({ StreamName: "deleted", DataRetentionInHours: 1 }),
+    );
+    const running = await upload(await targetAt(endpoint.url), "deleted");
+    const stats = () => running.uploader.stats();
+    await until(() => (stats()?.fragmentsPersisted ?? 0) >= 1, 10_000, "a fragment persisted");
+    await kvs.send(new DeleteStreamCommand({ StreamARN: created.StreamARN }));
+    const failure = await Promise.race([
+      running.uploader.failed,
+      new Promise<undefined>((r) => setTimeout(r, 10_000)),
+    ]);
+    assert.ok(failure, "the upload failed within 10 s of the deletion");
+    assert.equal(
+      failure.message,
+      "stream deleted cannot take the upload: it was deleted (PutMedia answered ERROR 4507 " +
+        "STREAM_DELETED); the upload stopped",
+    );
+    const connections = stats()!.connections;
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(stats()!.connections, connections, "no new PutMedia after it");
+    assert.equal(stats()!.heldFragments, 0, "every frame let go");
+    assert.equal(await running.stop(), false, "not everything was acknowledged");
   });
 
   test("cut 20 times at random points, the stream holds every fragment exactly once, in order", async () => {
