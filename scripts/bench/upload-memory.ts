@@ -124,7 +124,7 @@ if (process.argv[2] === "--child") {
     }
   }
   console.log(
-    "tree        mode     window  kept anon  JS heap  JSC heap  extra  external  arrayBufs  written (MB)",
+    "tree        mode     window  kept anon  JS heap  JSC heap  extra  external  arrayBufs  written (MB)  CPU s/min",
   );
   for (const { file, mode, window: w } of rows) {
     const index = rows.filter((r) => r.file === file && r.mode === mode).indexOf(
@@ -142,7 +142,7 @@ if (process.argv[2] === "--child") {
     console.log(
       `${(file === files[0] ? "this" : "from").padEnd(11)} ${mode.padEnd(8)} ${
         String(index + 1).padStart(6)
-      } ${cells.join(" ")}`,
+      } ${cells.join(" ")} ${((w.cpuS / w.seconds) * 60).toFixed(2).padStart(10)}`,
     );
   }
   await endpoint.stop();
