@@ -9,6 +9,7 @@
 import type { AwsCredentials } from "../../core/aws/credentials.ts";
 import { errorFromResponse } from "../../core/aws/errors.ts";
 import { signStreamingPost } from "../../core/aws/sigv4.ts";
+import { bodyChunks } from "../../core/producer/body-chunks.ts";
 
 export interface PutMediaRequestOptions {
   /** The PUT_MEDIA data endpoint (https://..., or http:// for a local endpoint). */
@@ -32,8 +33,8 @@ export interface PutMediaRequestOptions {
 const maxRefusalBytes = 64 * 1024;
 
 export interface PutMediaRequest {
-  /** Queues a piece of the body (a view; not copied here). */
-  write(piece: Uint8Array): void;
+  /** Queues pieces of the body, in order (views; only short runs joined: body-chunks.ts). */
+  write(pieces: readonly Uint8Array[]): void;
   /** Body bytes queued and not yet handed to the socket. */
   readonly queuedBytes: number;
   /** The response status once it came, else 0. */
@@ -97,10 +98,10 @@ export async function openPutMedia(options: PutMediaRequestOptions): Promise<Put
     end({});
   }).catch((error) => end({ error: error instanceof Error ? error : new Error(String(error)) }));
   return {
-    write: (piece) => {
+    write: (pieces) => {
       if (!bodyOpen) return;
       try {
-        body.enqueue(piece);
+        for (const chunk of bodyChunks(pieces)) body.enqueue(chunk);
       } catch {
         // fetch let the body go (the connection failed); its rejection reports why, soon.
         bodyOpen = false;

@@ -177,7 +177,7 @@ export class PutMediaUploader {
   #write(pieces: Uint8Array[]) {
     const request = this.#request;
     if (!request) return;
-    for (const piece of pieces) request.write(piece);
+    request.write(pieces);
     if (pieces.length === 0 || !this.#options.timer) return;
     this.#options.timer.end("firstFragmentSent");
     for (const phase of ["firstBuffering", "firstReceived", "firstPersisted"] as const) {
