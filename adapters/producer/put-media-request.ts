@@ -1,15 +1,15 @@
 /**
  * One PutMedia request: a signed POST /putMedia whose chunked body is written for as long as
  * the upload runs while its response (200, then acknowledgement lines) is read at the same
- * time. node:http and node:https do both at once on Bun and on Deno; fetch with a stream body
- * may not, so this is the one place the upload touches HTTP.
+ * time. Through fetch with a web ReadableStream body (`duplex: "half"`): Bun and Deno both send
+ * it chunked over HTTP/1.1 and hand over the response as it comes, before the body ends. It
+ * replaced node:http here because the upload kept less with it (Bun, the upload-memory probe:
+ * see the README's upload benchmark), and it is the same client the API calls use.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import type { ClientRequest, IncomingMessage } from "node:http";
 import type { AwsCredentials } from "../../core/aws/credentials.ts";
 import { errorFromResponse } from "../../core/aws/errors.ts";
 import { signStreamingPost } from "../../core/aws/sigv4.ts";
+import { bodyChunks } from "../../core/producer/body-chunks.ts";
 
 export interface PutMediaRequestOptions {
   /** The PUT_MEDIA data endpoint (https://..., or http:// for a local endpoint). */
@@ -33,8 +33,8 @@ export interface PutMediaRequestOptions {
 const maxRefusalBytes = 64 * 1024;
 
 export interface PutMediaRequest {
-  /** Queues a piece of the body (a view; not copied here). */
-  write(piece: Uint8Array): void;
+  /** Queues pieces of the body, in order (views; only short runs joined: body-chunks.ts). */
+  write(pieces: readonly Uint8Array[]): void;
   /** Body bytes queued and not yet handed to the socket. */
   readonly queuedBytes: number;
   /** The response status once it came, else 0. */
@@ -60,62 +60,82 @@ export async function openPutMedia(options: PutMediaRequestOptions): Promise<Put
     region: options.region,
     date: options.date,
   });
-  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const req: ClientRequest = request(url, {
-    method: "POST",
-    headers: {
-      ...signed,
-      "transfer-encoding": "chunked",
-      connection: "keep-alive",
-      "content-type": "application/json",
-      "user-agent": "kvsrtc",
-    },
-  });
   let status = 0;
   let ended = false;
+  let bodyOpen = true;
   const end = (how: { error?: Error }) => {
+    bodyOpen = false;
     if (ended) return;
     ended = true;
     options.onEnd(how);
   };
-  req.on("error", (error) => end({ error }));
-  req.on("close", () => end({ error: new Error("the connection closed") }));
-  req.on("response", (res: IncomingMessage) => {
-    status = res.statusCode ?? 0;
-    if (status !== 200) return readRefusal(res, status, end);
+  // A high-water mark of 0: every byte written and not yet pulled by the connection counts as
+  // queued (desiredSize goes negative by it), which is what the uploader's stall check reads.
+  let body!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>(
+    { start: (controller) => void (body = controller) },
+    new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
+  );
+  const aborted = new AbortController();
+  fetch(url, {
+    method: "POST",
+    // fetch itself sends `transfer-encoding: chunked` and keeps the connection alive.
+    headers: { ...signed, "content-type": "application/json", "user-agent": "kvsrtc" },
+    body: stream,
+    duplex: "half",
+    signal: aborted.signal,
+  } as RequestInit).then(async (response) => {
+    status = response.status;
+    if (status !== 200) {
+      const text = await readRefusal(response);
+      return end({ error: errorFromResponse("PutMedia", status, response.headers, text) });
+    }
     options.onConnected?.();
-    res.on("data", (chunk: Uint8Array) => options.onData(chunk));
-    res.on("end", () => end({}));
-    res.on("error", (error) => end({ error }));
-  });
-  req.flushHeaders();
+    const reader = response.body?.getReader();
+    for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+      options.onData(read.value);
+    }
+    end({});
+  }).catch((error) => end({ error: error instanceof Error ? error : new Error(String(error)) }));
   return {
-    write: (piece) => {
-      if (!ended) req.write(piece);
+    write: (pieces) => {
+      if (!bodyOpen) return;
+      try {
+        for (const chunk of bodyChunks(pieces)) body.enqueue(chunk);
+      } catch {
+        // fetch let the body go (the connection failed); its rejection reports why, soon.
+        bodyOpen = false;
+      }
     },
     get queuedBytes() {
-      return req.writableLength;
+      return Math.max(0, -(body.desiredSize ?? 0));
     },
     get status() {
       return status;
     },
-    end: () => req.end(),
-    destroy: () => req.destroy(),
+    end: () => {
+      if (!bodyOpen) return;
+      bodyOpen = false;
+      body.close();
+    },
+    destroy: () => {
+      bodyOpen = false;
+      aborted.abort(new Error("the connection closed"));
+    },
   };
 }
 
-function readRefusal(res: IncomingMessage, status: number, end: (how: { error?: Error }) => void) {
+/** A refusal's body as text, its first `maxRefusalBytes` at most. */
+async function readRefusal(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
   let text = "";
-  res.setEncoding("utf8");
-  res.on("data", (chunk: string) => {
-    if (text.length < maxRefusalBytes) text += chunk;
-  });
-  res.on("error", (error) => end({ error }));
-  res.on("end", () => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (typeof value === "string") headers.set(name, value);
+  for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+    text += decoder.decode(read.value, { stream: true });
+    if (text.length >= maxRefusalBytes) {
+      await reader!.cancel();
+      break;
     }
-    end({ error: errorFromResponse("PutMedia", status, headers, text) });
-  });
+  }
+  return text.slice(0, maxRefusalBytes);
 }

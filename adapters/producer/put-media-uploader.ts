@@ -4,7 +4,8 @@
  * body and feeding its response to the acknowledgement parser. An ERROR acknowledgement, a
  * dropped connection, an ended response or a stale one (no acknowledgement within 5 s of data,
  * producer-c's rule) makes a new request, after a backoff, that replays what is still held
- * minus what ListFragments says the stream already has. Frames keep flowing into the held
+ * minus what ListFragments says the stream already has; an ERROR about the stream itself (deleted,
+ * its KMS key refused) ends the upload instead (`failed`). Frames keep flowing into the held
  * fragments meanwhile, within the upload window's bounds; a viewer never waits for any of it.
  */
 import type { Broadcast } from "../../core/media/broadcast.ts";
@@ -95,6 +96,13 @@ export class PutMediaUploader {
   readonly #stopping = new AbortController();
   #running?: Promise<void>;
   readonly #checks: ReturnType<typeof setInterval>;
+  #failure?: Error;
+  #failedWith!: (error: Error) => void;
+  /**
+   * Settles when the service refused the stream itself (an ERROR in `streamFaults`): the
+   * upload ended, its frames let go, and no new PutMedia is made. Never, otherwise.
+   */
+  readonly failed: Promise<Error> = new Promise((resolve) => (this.#failedWith = resolve));
 
   constructor(options: PutMediaUploaderOptions) {
     this.#options = options;
@@ -121,6 +129,10 @@ export class PutMediaUploader {
    * held, then ends the request and lets every frame go. True when nothing was left unacknowledged.
    */
   async stop(graceMs = defaultStopGraceMs): Promise<boolean> {
+    if (this.#failure) {
+      await this.#running;
+      return false;
+    }
     this.#unsubscribe();
     if (this.#upload) this.#write(this.#upload.finish());
     const deadline = Date.now() + graceMs;
@@ -165,7 +177,7 @@ export class PutMediaUploader {
   #write(pieces: Uint8Array[]) {
     const request = this.#request;
     if (!request) return;
-    for (const piece of pieces) request.write(piece);
+    request.write(pieces);
     if (pieces.length === 0 || !this.#options.timer) return;
     this.#options.timer.end("firstFragmentSent");
     for (const phase of ["firstBuffering", "firstReceived", "firstPersisted"] as const) {
@@ -276,6 +288,7 @@ export class PutMediaUploader {
     }
     this.#options.onAck?.(event.ack, event.kind === "ack" ? event.latencyMs : undefined);
     if (event.kind === "error") {
+      if (event.streamFault) this.#fail(event.ack, event.streamFault);
       return `ERROR ${event.ack.errorId} ${event.ack.errorCode ?? ""} on fragment ${
         event.ack.fragmentTimecode ?? "?"
       }`.replace("  ", " ");
@@ -283,6 +296,24 @@ export class PutMediaUploader {
     const phase = firstAckPhases[event.ack.eventType];
     if (phase) this.#options.timer?.end(phase);
     return undefined;
+  }
+
+  /** The stream itself was refused: the upload ends here, with nothing more sent or retried. */
+  #fail(ack: FragmentAck, why: string) {
+    if (this.#closed) return;
+    const { name } = this.#options.stream;
+    this.#failure = new Error(
+      `stream ${name} cannot take the upload: ${why} (PutMedia answered ERROR ${ack.errorId}` +
+        `${ack.errorCode ? ` ${ack.errorCode}` : ""}); the upload stopped`,
+    );
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#stopping.abort();
+    this.#keyframeSeen();
+    clearInterval(this.#checks);
+    this.#request?.destroy();
+    this.#upload?.close();
+    this.#failedWith(this.#failure);
   }
 
   /** Every quarter second: a stale or stalled connection is dropped (and so made anew). */

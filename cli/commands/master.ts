@@ -240,6 +240,8 @@ async function runMaster(values: Values): Promise<number> {
   const { uploader } = running;
   if (uploader && stream) {
     log.info(`also uploading to stream ${stream.name} (${stream.arn})`);
+    // The viewers go on without the upload: a stream refused for good ends only the upload.
+    uploader.failed.then((error) => log.error(error.message));
     if (target.kind === "embedded") {
       printLine(`its recording: ${uploadFlags.recordingsUrl(target, stream.name)}`);
     }

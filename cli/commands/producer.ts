@@ -1,5 +1,5 @@
 import { printLine } from "../output.ts";
-import type { Command, Values } from "../command.ts";
+import { type Command, UserError, type Values } from "../command.ts";
 import { helpOption, sharedOptions, sharedSettings } from "../shared-options.ts";
 import { consoleLog } from "../console-log.ts";
 import { numberFlag, openSourceFlags, sourceOptions } from "./media-options.ts";
@@ -77,10 +77,21 @@ async function runProducer(values: Values): Promise<number> {
     : new Promise<string>((resolve) =>
       durationTimer = setTimeout(() => resolve(`${durationS} s passed`), durationS * 1000)
     );
-  const how = await Promise.race([untilSignal(), source.ended, ...(duration ? [duration] : [])]);
+  const failed = uploader.failed.then((error) => ({ error }));
+  const how = await Promise.race([
+    untilSignal(),
+    source.ended,
+    failed,
+    ...(duration ? [duration] : []),
+  ]);
   clearTimeout(durationTimer);
-  log.info(`${how}: ending the upload`);
   clearInterval(status);
+  if (typeof how !== "string") {
+    source.stop();
+    await target.close();
+    throw new UserError(how.error.message);
+  }
+  log.info(`${how}: ending the upload`);
   const acknowledged = await uploader.stop(uploadFlags.uploadStopGraceMs);
   source.stop();
   metrics?.now();

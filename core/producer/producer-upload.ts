@@ -44,7 +44,8 @@ export interface ProducerUploadOptions {
 /** What the response bytes said. */
 export type UploadEvent =
   | { kind: "ack"; ack: FragmentAck; done: boolean; latencyMs?: number }
-  | { kind: "error"; ack: FragmentAck }
+  /** `streamFault`: an ERROR about the stream itself; the upload cannot go on (upload-window.ts). */
+  | { kind: "error"; ack: FragmentAck; streamFault?: string }
   | { kind: "bad-line"; line: string; reason: string };
 
 /** One PutMedia request of the upload. */
@@ -169,7 +170,10 @@ export class ProducerUpload {
     return parsed.map((event): UploadEvent => {
       if (event.kind === "bad-line") return event;
       const outcome = this.#window.acknowledge(event.ack);
-      if (outcome.reconnect) return { kind: "error", ack: event.ack };
+      if (outcome.reconnect) {
+        const { streamFault } = outcome;
+        return { kind: "error", ack: event.ack, ...(streamFault ? { streamFault } : {}) };
+      }
       return { kind: "ack", ack: event.ack, done: outcome.done, latencyMs: outcome.latencyMs };
     });
   }

@@ -12,6 +12,22 @@ import type { FrameHolder, FrameRing } from "../media/frame-ring.ts";
 import type { FragmentAck } from "./ack-parser.ts";
 import type { OutgoingFragment } from "./fragmenter.ts";
 
+/**
+ * ERROR ids about the stream itself, not the fragment: a new PutMedia would be refused the same
+ * way, so the upload ends (PIC's serviceCallResultRetry answers no retry for each). 4008
+ * STREAM_NOT_ACTIVE is not here: a stream being updated becomes active again.
+ */
+export const streamFaults: ReadonlyMap<number, string> = new Map([
+  [4500, "its KMS key refused access"],
+  [4501, "its KMS key is disabled"],
+  [4502, "its KMS key failed validation"],
+  [4503, "its KMS key is unavailable"],
+  [4504, "its KMS key cannot be used so"],
+  [4505, "its KMS key is in an invalid state"],
+  [4506, "its KMS key was not found"],
+  [4507, "it was deleted"],
+]);
+
 /** Media time held by default: a minute of fragments waiting for their acknowledgement. */
 export const defaultBufferSeconds = 60;
 
@@ -75,6 +91,8 @@ export interface AckOutcome {
   latencyMs?: number;
   /** An ERROR: the connection must end and a new PutMedia send the fragments held. */
   reconnect: boolean;
+  /** An ERROR about the stream (`streamFaults`): why no new PutMedia can go on with it. */
+  streamFault?: string;
 }
 
 export interface UploadWindowStats {
@@ -183,7 +201,13 @@ export class UploadWindow {
     if (ack.eventType === "ERROR") {
       this.#stats.errors++;
       if (held && fragmentFaults.has(ack.errorId!)) this.#drop(held, "rejected", ack.errorId);
-      return { fragment: held?.fragment, done: false, reconnect: true };
+      const streamFault = streamFaults.get(ack.errorId!);
+      return {
+        fragment: held?.fragment,
+        done: false,
+        reconnect: true,
+        ...(streamFault ? { streamFault } : {}),
+      };
     }
     if (!held) return { done: false, reconnect: false };
     const fragment = held.fragment;

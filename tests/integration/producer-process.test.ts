@@ -5,13 +5,18 @@
  * agree), even across the endpoint killed and restarted on its --data-dir; SIGINT ends the
  * upload with its last fragment acknowledged and exit 0; a master's two viewers get their frames
  * while the stream gets every one; both print the upload's phases with --metrics; a missing
- * stream and bad flags are one line and a non-zero exit.
+ * stream, a stream deleted under the upload and bad flags are one line and a non-zero exit.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import {
+  DeleteStreamCommand,
+  DescribeStreamCommand,
+  KinesisVideoClient,
+} from "@aws-sdk/client-kinesis-video";
 import { type KvsrtcProcess, runKvsrtc } from "../helpers/kvsrtc-process.ts";
 import { readStreamBack, type StreamReadBack } from "../helpers/stream-readback.ts";
 import { sampleFrames } from "../unit/support/samples.ts";
@@ -250,6 +255,22 @@ describe("kvsrtc producer and master --stream, as processes", () => {
     assertMatchesMetricsSchema(records[0]);
     assert.deepEqual([records[0].role, records[0].stream], ["master", "m2"]);
     for (const phase of records[0].phases) assert.ok(phase.durationMs !== undefined, phase.phase);
+  });
+
+  test("the stream deleted under a running producer: one line saying so, exit 1, no retrying", async () => {
+    const p = run(["producer", ...at(), "--stream", "p-deleted", "--create-stream", "--json"]);
+    await p.waitFor(/"eventType":"PERSISTED"/, 20_000);
+    const kvs = new KinesisVideoClient({ region, credentials: localCredentialPair, endpoint: url });
+    const { StreamInfo } = await kvs.send(new DescribeStreamCommand({ StreamName: "p-deleted" }));
+    await kvs.send(new DeleteStreamCommand({ StreamARN: StreamInfo!.StreamARN }));
+    assert.equal(await p.exited, 1, p.output.stderr);
+    const lines = p.output.stderr.trim().split("\n");
+    assert.equal(
+      lines.at(-1),
+      "kvsrtc producer: stream p-deleted cannot take the upload: it was deleted (PutMedia " +
+        "answered ERROR 4507 STREAM_DELETED); the upload stopped",
+    );
+    assert.doesNotMatch(p.output.stderr, /^\s+at /m, "no stack trace");
   });
 
   test("a missing stream: one line naming --create-stream, exit 1", async () => {

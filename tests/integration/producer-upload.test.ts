@@ -2,9 +2,9 @@
  * The PutMedia uploader against the local endpoint, in process: the built-in sample uploaded
  * in real time from a Broadcast and read back through the AWS SDK clients (GetMedia and
  * ListFragments) gives every frame, each NAL unit identical to the source's, in order, at its
- * time; and through a TCP proxy that cuts the connection at random points, or with the
- * endpoint answering ERROR when its store fails, the stream still holds every fragment exactly
- * once, in order, and the uploader kept going.
+ * time; and through a TCP proxy that cuts the connection at random points or freezes it, or
+ * with the endpoint answering ERROR when its store fails, the stream still holds every fragment
+ * exactly once, in order, and the uploader kept going.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,8 +12,13 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateStreamCommand, KinesisVideoClient } from "@aws-sdk/client-kinesis-video";
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  KinesisVideoClient,
+} from "@aws-sdk/client-kinesis-video";
 import { type LocalEndpoint, startLocalEndpoint } from "../../adapters/local/mod.ts";
+import { putMediaTestLimits } from "../../adapters/local/put-media.ts";
 import { resolveTarget } from "../../adapters/aws/mod.ts";
 import type { KvsTarget } from "../../adapters/aws/target.ts";
 import { feedBroadcast } from "../../adapters/media/feed-broadcast.ts";
@@ -27,13 +32,23 @@ import { type ReadBackFrame, readStreamBack } from "../helpers/stream-readback.t
 import { ffmpegMissing, probeStreams } from "../helpers/ffmpeg.ts";
 import { until } from "../helpers/media-session.ts";
 
-/** A TCP proxy to `port` whose open connections a test can cut. */
-async function cuttingProxy(port: number): Promise<{ url: string; cut(): number; close(): void }> {
+/**
+ * A TCP proxy to `port` whose open connections a test can cut, or whose busiest one (the most
+ * bytes from the client: the PutMedia, not an idle pooled API connection) it can freeze.
+ */
+async function cuttingProxy(
+  port: number,
+): Promise<{ url: string; cut(): number; freeze(): number; close(): void }> {
   const pairs = new Set<[Socket, Socket]>();
+  const sentBytes = new Map<Socket, number>();
   const server: Server = createServer((client) => {
     const upstream = connect(port, "127.0.0.1");
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
+    client.on(
+      "data",
+      (chunk: Buffer) => sentBytes.set(client, (sentBytes.get(client) ?? 0) + chunk.length),
+    );
     client.pipe(upstream).pipe(client);
     const drop = () => {
       pairs.delete(pair);
@@ -55,9 +70,22 @@ async function cuttingProxy(port: number): Promise<{ url: string; cut(): number;
     pairs.clear();
     return n;
   };
+  /** The busiest open connection stops passing bytes either way, kept open; its bytes so far. */
+  const freeze = () => {
+    const bytes = (pair: [Socket, Socket]) => sentBytes.get(pair[0]) ?? 0;
+    const busiest = [...pairs].sort((a, b) => bytes(b) - bytes(a))[0];
+    if (!busiest) return 0;
+    const [client, upstream] = busiest;
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+    return bytes(busiest);
+  };
   return {
     url: `http://127.0.0.1:${address.port}`,
     cut,
+    freeze,
     close() {
       cut();
       server.close();
@@ -131,6 +159,20 @@ describe("PutMedia uploader", () => {
   });
   after(() => endpoint?.stop());
 
+  /** The stream holds every fragment once (GetMedia and ListFragments agree), the frames as sent. */
+  async function assertStoredOnceAsSent(streamName: string, sent: ReadBackFrame[]) {
+    const back = await readStreamBack(
+      endpoint.url,
+      endpoint.region,
+      endpoint.credentials,
+      streamName,
+    );
+    assert.deepEqual(back.gotten, back.listed, "GetMedia and ListFragments agree");
+    const timestamps = back.producerTimestampsMs;
+    assert.equal(new Set(timestamps).size, timestamps.length, "no fragment twice");
+    assertFramesAsSent(back.video, sent);
+  }
+
   const targetAt = (url: string) =>
     resolveTarget({ region: endpoint.region, endpointUrl: url }, { log: silentLog });
 
@@ -187,18 +229,57 @@ describe("PutMedia uploader", () => {
       assert.equal(stats()!.errors, 2);
       assert.ok(stats()!.connections >= 3, "a new PutMedia after each ERROR");
       assert.deepEqual(Object.values(stats()!.dropped), [0, 0, 0, 0], "nothing dropped");
-      const back = await readStreamBack(
-        endpoint.url,
-        endpoint.region,
-        endpoint.credentials,
-        "error",
-      );
-      assert.deepEqual(back.gotten, back.listed, "GetMedia and ListFragments agree");
-      const timestamps = back.producerTimestampsMs;
-      assert.equal(new Set(timestamps).size, timestamps.length, "no fragment twice");
-      assertFramesAsSent(back.video, running.sent);
+      await assertStoredOnceAsSent("error", running.sent);
     } finally {
       store.append = append;
+    }
+  });
+
+  test("the stream deleted under the upload (ERROR 4507): the upload stops and says so, no retry", async () => {
+    const created = await kvs.send(
+      new CreateStreamCommand({ StreamName: "deleted", DataRetentionInHours: 1 }),
+    );
+    const running = await upload(await targetAt(endpoint.url), "deleted");
+    const stats = () => running.uploader.stats();
+    await until(() => (stats()?.fragmentsPersisted ?? 0) >= 1, 10_000, "a fragment persisted");
+    await kvs.send(new DeleteStreamCommand({ StreamARN: created.StreamARN }));
+    const failure = await Promise.race([
+      running.uploader.failed,
+      new Promise<undefined>((r) => setTimeout(r, 10_000)),
+    ]);
+    assert.ok(failure, "the upload failed within 10 s of the deletion");
+    assert.equal(
+      failure.message,
+      "stream deleted cannot take the upload: it was deleted (PutMedia answered ERROR 4507 " +
+        "STREAM_DELETED); the upload stopped",
+    );
+    const connections = stats()!.connections;
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(stats()!.connections, connections, "no new PutMedia after it");
+    assert.equal(stats()!.heldFragments, 0, "every frame let go");
+    assert.equal(await running.stop(), false, "not everything was acknowledged");
+  });
+
+  test("a connection that goes silent (no acknowledgement 5 s after data): dropped, a new PutMedia, no loss", async () => {
+    await kvs.send(new CreateStreamCommand({ StreamName: "frozen", DataRetentionInHours: 1 }));
+    const proxy = await cuttingProxy(Number(new URL(endpoint.url).port));
+    // The frozen connection stays open at the endpoint, which refuses another PutMedia to the
+    // stream until it gives that one up (AWS: ~30 s without data); here after 3 s.
+    putMediaTestLimits.noDataTimeoutMs = 3_000;
+    try {
+      const running = await upload(await targetAt(proxy.url), "frozen");
+      const stats = () => running.uploader.stats();
+      await until(() => (stats()?.fragmentsPersisted ?? 0) >= 1, 10_000, "a fragment persisted");
+      const frozenAt = stats()!.connections;
+      assert.ok(proxy.freeze() > 100_000, "the PutMedia frozen");
+      await until(() => stats()!.connections > frozenAt, 10_000, "a new PutMedia");
+      const persisted = stats()!.fragmentsPersisted;
+      await until(() => stats()!.fragmentsPersisted > persisted + 1, 15_000, "persisted again");
+      assert.equal(await running.stop(), true, "every fragment acknowledged");
+      await assertStoredOnceAsSent("frozen", running.sent);
+    } finally {
+      delete putMediaTestLimits.noDataTimeoutMs;
+      proxy.close();
     }
   });
 

@@ -161,6 +161,18 @@ describe("upload window", () => {
     assert.equal(window.stats().dropped.rejected, 1);
   });
 
+  test("an ERROR about the stream itself (4507 STREAM_DELETED) says why the upload cannot go on", () => {
+    const { window, fragments } = fed(60);
+    const internal = window.acknowledge({ ...ack("ERROR", fragments[0]), errorId: 5000 });
+    assert.equal(internal.streamFault, undefined, "an internal error is retried");
+    const notActive = window.acknowledge({ ...ack("ERROR", fragments[0]), errorId: 4008 });
+    assert.equal(notActive.streamFault, undefined, "a stream not active may become active");
+    const deleted = window.acknowledge({ ...ack("ERROR", fragments[1]), errorId: 4507 });
+    assert.equal(deleted.streamFault, "it was deleted");
+    const kms = window.acknowledge({ ...ack("ERROR", fragments[1]), errorId: 4500 });
+    assert.equal(kms.streamFault, "its KMS key refused access");
+  });
+
   test("past --buffer-seconds the oldest fragments go, counted and reported", () => {
     const { window, fragments, dropped } = fed(150, { bufferSeconds: 2 });
     // Five fragments of 1 s; the newest frame is at 4.97 s: held from 2.97 s on.
