@@ -15,7 +15,8 @@ recap() {
   local code=$?
   if [ "$code" -ne 0 ]; then
     printf '\n== failed (exit %s); the errors:\n' "$code"
-    awk '/^\(fail\)/ { for (i = (n > 12 ? n - 12 : 0); i < n; i++) print "  " kept[i % 12]; print; n = 0; next }
+    awk '/^error: / && !/^error: Test failed/ { print; next }
+      /^\(fail\)/ { for (i = (n > 12 ? n - 12 : 0); i < n; i++) print "  " kept[i % 12]; print; n = 0; next }
       /^ *at |^[0-9]+ \||^ *\^|^$/ { next }
       { kept[n % 12] = $0; n++ }' "$log" | tail -n 80
   fi
